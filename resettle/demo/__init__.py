@@ -1,0 +1,1 @@
+"""Loading the synthetic demo camp into the database."""

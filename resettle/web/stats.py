@@ -1,0 +1,77 @@
+"""The camp's headline numbers, for the home page and ``resettle stats``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+
+from resettle.core.stages import HoldType, Stage
+from resettle.registry.models import Household, Person, PersonStatus
+
+
+def _numbers(persons: QuerySet[Person], households: QuerySet[Household]) -> dict[str, Any]:
+    from resettle.casework.models import Hold, HoldStatus
+    from resettle.departures.models import ManifestEntry, ManifestStatus
+    from resettle.incidents.models import Incident
+
+    by_stage = {stage.value: 0 for stage in Stage}
+    for row in households.values("stage").annotate(n=Count("id")):
+        by_stage[row["stage"]] = row["n"]
+    departed_by_destination: dict[str, int] = {}
+    rows = (
+        ManifestEntry.objects.filter(
+            status__in=[ManifestStatus.BOARDED, ManifestStatus.ARRIVED], person__in=persons
+        )
+        .values("departure__destination__code")
+        .annotate(n=Count("person", distinct=True))
+        .order_by("departure__destination__code")
+    )
+    for row in rows:
+        departed_by_destination[row["departure__destination__code"]] = row["n"]
+    holds_active = {h.value: 0 for h in HoldType}
+    for row in (
+        Hold.objects.filter(status=HoldStatus.ACTIVE, person__in=persons)
+        .values("hold_type")
+        .annotate(n=Count("id"))
+    ):
+        holds_active[row["hold_type"]] = row["n"]
+    return {
+        "persons_total": persons.count(),
+        "residents_present": persons.filter(status=PersonStatus.PRESENT).count(),
+        "departed": persons.filter(status=PersonStatus.DEPARTED).count(),
+        "deceased": persons.filter(status=PersonStatus.DECEASED).count(),
+        "households_total": households.count(),
+        "by_stage": by_stage,
+        "departed_by_destination": departed_by_destination,
+        "holds_active": holds_active,
+        "incidents": Incident.objects.count(),
+        "casualties_killed": Incident.objects.aggregate(
+            n=Count("casualties", filter=_killed())
+        )["n"],
+        "places_pledged": _pledged(),
+    }
+
+
+def _killed() -> Any:
+    from django.db.models import Q
+
+    return Q(casualties__outcome="killed")
+
+
+def _pledged() -> int:
+    from resettle.destinations.models import Pledge
+
+    return int(Pledge.objects.aggregate(n=Sum("places"))["n"] or 0)
+
+
+def operation_stats() -> dict[str, Any]:
+    """Whole-operation aggregates (no personal data) for the CLI and partners."""
+    return _numbers(Person.objects.all(), Household.objects.all())
+
+
+def headline_numbers(user: Any) -> dict[str, Any]:
+    """The same numbers restricted to what ``user`` may see."""
+    from resettle.registry.selectors import households_for, persons_for
+
+    return _numbers(persons_for(user), households_for(user))
