@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from resettle.accounts import views
+from resettle.accounts.routes import RouteRule
 
 app_name = "accounts"
 
@@ -10,3 +11,8 @@ urlpatterns = [
     path("login/", login_not_required(views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
+
+route_rules: dict[str, RouteRule] = {
+    "login": RouteRule(action=None, public=True, methods=("GET", "POST")),
+    "logout": RouteRule(action=None, methods=("POST",)),
+}

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern, path  # noqa: F401
+
+from resettle.accounts.routes import RouteRule
 
 app_name = "registry"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns: list[URLPattern] = []
+route_rules: dict[str, RouteRule] = {}

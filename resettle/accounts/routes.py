@@ -1,0 +1,25 @@
+"""What every route requires, declared next to the route (each app's ``urls.py``).
+
+Each app's urls.py exports ``route_rules: dict[str, RouteRule]`` keyed by URL name.
+The authorization matrix test walks the URL configuration and fails for any route
+without a rule, so no page ships unchecked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resettle.accounts.policy import Action
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    #: the action the route needs (403 without it); None = any signed-in user
+    action: Action | None
+    #: True for the few pages reachable without signing in (login, static)
+    public: bool = False
+    #: the kind of record named by the URL's id, scoped by a selector (out of scope = 404):
+    #: "household", "person", "departure", "incident", "allocation_run", "export", ...
+    object_kind: str | None = None
+    #: HTTP methods the route accepts
+    methods: tuple[str, ...] = ("GET",)
