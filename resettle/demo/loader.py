@@ -103,8 +103,10 @@ def load_demo(*, seed: int, data_dir: Path) -> DemoResult:
 def _ensure_users(known: dict[str, str]) -> list[tuple[str, str, str]]:
     user_model = get_user_model()
     wanted: list[tuple[str, Role, Destination | None]] = [(u, r, None) for u, r in DEMO_USERS]
-    for destination in Destination.objects.order_by("code"):
-        wanted.append((f"liaison-{destination.code.lower()}", Role.LIAISON, destination))
+    for liaison_destination in Destination.objects.order_by("code"):
+        wanted.append(
+            (f"liaison-{liaison_destination.code.lower()}", Role.LIAISON, liaison_destination)
+        )
     rows: list[tuple[str, str, str]] = []
     for username, role, destination in wanted:
         user = user_model.objects.filter(username=username).first()

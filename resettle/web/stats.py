@@ -19,7 +19,7 @@ def _numbers(persons: QuerySet[Person], households: QuerySet[Household]) -> dict
     for row in households.values("stage").annotate(n=Count("id")):
         by_stage[row["stage"]] = row["n"]
     departed_by_destination: dict[str, int] = {}
-    rows = (
+    destination_rows = (
         ManifestEntry.objects.filter(
             status__in=[ManifestStatus.BOARDED, ManifestStatus.ARRIVED], person__in=persons
         )
@@ -27,15 +27,15 @@ def _numbers(persons: QuerySet[Person], households: QuerySet[Household]) -> dict
         .annotate(n=Count("person", distinct=True))
         .order_by("departure__destination__code")
     )
-    for row in rows:
-        departed_by_destination[row["departure__destination__code"]] = row["n"]
+    for dest_row in destination_rows:
+        departed_by_destination[dest_row["departure__destination__code"]] = dest_row["n"]
     holds_active = {h.value: 0 for h in HoldType}
-    for row in (
+    for hold_row in (
         Hold.objects.filter(status=HoldStatus.ACTIVE, person__in=persons)
         .values("hold_type")
         .annotate(n=Count("id"))
     ):
-        holds_active[row["hold_type"]] = row["n"]
+        holds_active[hold_row["hold_type"]] = hold_row["n"]
     return {
         "persons_total": persons.count(),
         "residents_present": persons.filter(status=PersonStatus.PRESENT).count(),

@@ -52,7 +52,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         selectors.with_list_columns(households).order_by("reference"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    template = "web/_household_rows.html" if request.htmx else "web/household_list.html"
+    partial = bool(getattr(request, "htmx", False))
+    template = "web/_household_rows.html" if partial else "web/household_list.html"
     return render(
         request,
         template,
