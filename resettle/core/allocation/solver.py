@@ -1,0 +1,944 @@
+"""Solve an allocation problem: persons placed first, then total score, with a proven bound.
+
+Method (see docs/allocation.md for the reasoning and measured figures):
+
+1. Linked cases (``together``) are merged into one unit with union-find; a unit may go only
+   where every member may go, its score is the members' sum.  Locked units get a single
+   column and must be placed (locks that cannot all fit are reported, not forced).
+2. The LP relaxation is solved with HiGHS in two phases: maximise persons, then maximise
+   score with persons held at the LP maximum.  Big instances start from each unit's best
+   few destinations and add columns with positive reduced cost (column generation), so a
+   household is never dropped because pruning hid the destination that had room.
+3. From the LP duals every column gets a reduced cost.  A Lagrangian argument shows that a
+   solution using a column with reduced cost below ``-delta`` (or leaving out a unit whose
+   row price exceeds ``delta``) scores at most ``bound - delta``.  So a MIP restricted to the
+   columns within ``delta`` of the LP optimum is exact for any solution closer than
+   ``delta`` to the bound; when the incumbent's gap is below ``delta`` it is proven optimal.
+   If the first, narrow MIP leaves a gap, ``delta`` is widened to that gap (exact).
+4. A rounding of the LP (integral units kept, split units placed greedily, then a small
+   MIP over the units left out, in the capacity left) is the MIP's start and the
+   fallback if the time budget runs out.
+
+The bound reported is valid for the whole problem, whatever pruning was used: it is
+computed from dual prices completed over all columns.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+
+from resettle.core.allocation.model import (
+    PERSONS,
+    AllocationProblem,
+    AllocationResult,
+    Alternative,
+    Explanation,
+    Status,
+    relative_gap,
+)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_INF = highspy.kHighsInf
+_TOL = 1e-7
+_HEURISTIC_EFFORT = 0.002
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """Knobs of the method; the defaults are tuned on bench/bench_allocation.py."""
+
+    column_generation_columns: int = 120_000
+    """Above this many columns, the LP starts from each unit's best few and prices the rest."""
+    initial_columns_per_unit: int = 6
+    columns_added_per_unit: int = 4
+    restricted_mip_columns: int = 12_000
+    """Extra columns (beyond one per unit) the first restricted MIP may see."""
+    max_restricted_mip_columns: int = 400_000
+    optimality_gap: float = 1e-6
+    """Relative gap under which the score counts as optimal."""
+
+    def __post_init__(self) -> None:
+        for name in (
+            "column_generation_columns",
+            "initial_columns_per_unit",
+            "columns_added_per_unit",
+            "restricted_mip_columns",
+            "max_restricted_mip_columns",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        if not 0 <= self.optimality_gap < 1:
+            raise ValueError("optimality_gap must be in [0, 1)")
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+
+@dataclass(slots=True)
+class _Instance:
+    """Array form of a problem: units (merged linked cases) and their columns."""
+
+    dest_ids: list[str]
+    dims: list[str]
+    capacity: FloatArray  # [n_dest, n_dims], inf when unbounded
+    unit_cases: list[list[int]]
+    unit_persons: FloatArray
+    unit_usage: FloatArray  # [n_units, n_dims]
+    unit_forced: BoolArray  # locked units that must be placed
+    col_unit: IntArray
+    col_dest: IntArray
+    col_score: FloatArray
+    unit_reason: dict[int, str] = field(default_factory=dict)
+    unit_lock: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_cases)
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.col_unit.shape[0])
+
+
+def _union_find(n: int, groups: Sequence[Sequence[int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for group in groups:
+        if not group:
+            continue
+        root = find(group[0])
+        for member in group[1:]:
+            other = find(member)
+            if other != root:
+                parent[other] = root
+    return [find(i) for i in range(n)]
+
+
+def _build_instance(problem: AllocationProblem) -> _Instance:
+    dest_ids = [d.id for d in problem.destinations]
+    dest_index = {d: i for i, d in enumerate(dest_ids)}
+    dims = sorted({k for d in problem.destinations for k in d.capacity} | {PERSONS})
+    dim_index = {k: i for i, k in enumerate(dims)}
+    n_dest, n_dims = len(dest_ids), len(dims)
+    capacity = np.full((n_dest, n_dims), np.inf)
+    for i, dest in enumerate(problem.destinations):
+        for k, value in dest.capacity.items():
+            capacity[i, dim_index[k]] = value
+
+    case_index = {c.id: i for i, c in enumerate(problem.cases)}
+    roots = _union_find(len(problem.cases), [[case_index[c] for c in g] for g in problem.together])
+    members: dict[int, list[int]] = {}
+    for i, root in enumerate(roots):
+        members.setdefault(root, []).append(i)
+    unit_cases = list(members.values())
+    n_units = len(unit_cases)
+
+    unit_persons = np.zeros(n_units)
+    unit_usage = np.zeros((n_units, n_dims))
+    unit_forced = np.zeros(n_units, dtype=bool)
+    unit_reason: dict[int, str] = {}
+    unit_lock: dict[int, int] = {}
+    col_unit: list[int] = []
+    col_dest: list[int] = []
+    col_score: list[float] = []
+    cases = problem.cases
+    for u, idx in enumerate(unit_cases):
+        for i in idx:
+            for k, value in cases[i].usage.items():
+                if k in dim_index:
+                    unit_usage[u, dim_index[k]] += value
+            unit_persons[u] += cases[i].persons
+        locks = {cases[i].locked for i in idx if cases[i].locked is not None}
+        if len(idx) == 1:
+            scores = dict(cases[idx[0]].scores)
+        else:
+            common = set(cases[idx[0]].scores)
+            for i in idx[1:]:
+                common &= set(cases[i].scores)
+            scores = {d: sum(cases[i].scores[d] for i in idx) for d in common}
+        if len(locks) > 1:
+            unit_reason[u] = "linked households are locked to different destinations: " + (
+                ", ".join(sorted(str(x) for x in locks))
+            )
+            continue
+        if locks:
+            lock = next(iter(locks))
+            assert lock is not None
+            unit_lock[u] = dest_index[lock]
+            if lock not in scores:
+                unit_reason[u] = f"locked to {lock}, which is not compatible" + (
+                    " with all linked households" if len(idx) > 1 else ""
+                )
+                continue
+            scores = {lock: scores[lock]}
+            unit_forced[u] = True
+        if not scores:
+            unit_reason[u] = (
+                "linked households have no compatible destination in common"
+                if len(idx) > 1
+                else "no compatible destination"
+            )
+            continue
+        fitting = 0
+        for dest_id, value in scores.items():
+            d = dest_index[dest_id]
+            if np.all(unit_usage[u] <= capacity[d] + 1e-9):
+                col_unit.append(u)
+                col_dest.append(d)
+                col_score.append(value)
+                fitting += 1
+        if fitting == 0:
+            unit_reason[u] = "too large for the capacity of every compatible destination"
+            unit_forced[u] = False
+    return _Instance(
+        dest_ids=dest_ids,
+        dims=dims,
+        capacity=capacity,
+        unit_cases=unit_cases,
+        unit_persons=unit_persons,
+        unit_usage=unit_usage,
+        unit_forced=unit_forced,
+        col_unit=np.asarray(col_unit, dtype=np.int64),
+        col_dest=np.asarray(col_dest, dtype=np.int64),
+        col_score=np.asarray(col_score, dtype=np.float64),
+        unit_reason=unit_reason,
+        unit_lock=unit_lock,
+    )
+
+
+def _fits(inst: _Instance, resid: FloatArray, u: int, d: int) -> bool:
+    return bool(np.all(inst.unit_usage[u] <= resid[d] + 1e-9))
+
+
+def _admit_locks(inst: _Instance) -> None:
+    """Keep locks hard only while they fit together; report the locks that cannot."""
+    resid = inst.capacity.copy()
+    forced = np.flatnonzero(inst.unit_forced)
+    order = sorted(forced.tolist(), key=lambda u: -inst.unit_persons[u])
+    for u in order:
+        d = inst.unit_lock[u]
+        if _fits(inst, resid, u, d):
+            resid[d] -= inst.unit_usage[u]
+        else:
+            inst.unit_forced[u] = False
+            inst.unit_reason[u] = (
+                f"locked to {inst.dest_ids[d]}, but its capacity is taken by other locked "
+                "households"
+            )
+    if any(u in inst.unit_reason for u in order):
+        keep = np.array([u not in inst.unit_reason for u in inst.col_unit.tolist()], dtype=bool)
+        inst.col_unit = inst.col_unit[keep]
+        inst.col_dest = inst.col_dest[keep]
+        inst.col_score = inst.col_score[keep]
+
+
+# --------------------------------------------------------------------------- LP
+
+
+def _new_highs(seed: int) -> highspy.Highs:
+    """A silent HiGHS instance seeded from the caller's seed (its only randomness)."""
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    return h
+
+
+@dataclass(slots=True)
+class _Duals:
+    unit: FloatArray  # household rows (completed over all columns)
+    cap: FloatArray  # [n_dest, n_dims], >= 0
+    persons: float  # <= 0 (a >= row in a maximisation)
+    bound: float  # Lagrangian dual bound over all columns
+
+
+class _MasterLP:
+    """The LP relaxation over a growing set of columns, kept warm between solves."""
+
+    def __init__(self, inst: _Instance, seed: int) -> None:
+        self.inst = inst
+        n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
+        self.cap_row = inst.n_units + np.arange(n_d * n_k, dtype=np.int64).reshape(n_d, n_k)
+        self.persons_row = inst.n_units + n_d * n_k
+        self.h = _new_highs(seed)
+        row_lo = np.full(self.persons_row + 1, -_INF)
+        row_hi = np.empty(self.persons_row + 1)
+        row_hi[:n_u] = 1.0
+        row_lo[:n_u][inst.unit_forced] = 1.0
+        caps = inst.capacity.reshape(-1)
+        row_hi[n_u : n_u + n_d * n_k] = np.where(np.isfinite(caps), caps, _INF)
+        row_hi[self.persons_row] = _INF
+        empty_i = np.zeros(0, dtype=np.int32)
+        self.h.addRows(len(row_lo), row_lo, row_hi, 0, empty_i, empty_i, np.zeros(0))
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.cols = np.zeros(0, dtype=np.int64)  # global column ids in the master
+        self.in_master = np.zeros(inst.n_cols, dtype=bool)
+        self.cost_all = inst.unit_persons[inst.col_unit]
+
+    def add(self, cols: IntArray) -> None:
+        cols = cols[~self.in_master[cols]]
+        if cols.size == 0:
+            return
+        inst = self.inst
+        units, dests = inst.col_unit[cols], inst.col_dest[cols]
+        n_k = len(inst.dims)
+        rows = np.full((cols.size, n_k + 2), -1, dtype=np.int64)
+        vals = np.zeros((cols.size, n_k + 2))
+        rows[:, 0] = units
+        vals[:, 0] = 1.0
+        usage = inst.unit_usage[units]
+        finite = np.isfinite(inst.capacity[dests])
+        use = (usage > 0) & finite
+        rows[:, 1 : n_k + 1] = np.where(use, self.cap_row[dests], -1)
+        vals[:, 1 : n_k + 1] = usage
+        rows[:, n_k + 1] = self.persons_row
+        vals[:, n_k + 1] = inst.unit_persons[units]
+        keep = rows >= 0
+        counts = keep.sum(axis=1)
+        starts = np.zeros(cols.size, dtype=np.int32)
+        starts[1:] = np.cumsum(counts)[:-1]
+        self.h.addCols(
+            int(cols.size),
+            self.cost_all[cols],
+            np.zeros(cols.size),
+            np.ones(cols.size),
+            int(keep.sum()),
+            starts,
+            rows[keep].astype(np.int32),
+            vals[keep],
+        )
+        self.cols = np.concatenate([self.cols, cols])
+        self.in_master[cols] = True
+
+    def set_cost(self, cost_all: FloatArray) -> None:
+        self.cost_all = cost_all
+        idx = np.arange(self.cols.size, dtype=np.int32)
+        self.h.changeColsCost(int(self.cols.size), idx, cost_all[self.cols])
+
+    def require_persons(self, minimum: float) -> None:
+        self.h.changeRowBounds(int(self.persons_row), float(minimum), _INF)
+
+    def run(self, time_limit: float) -> bool:
+        self.h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+        self.h.run()
+        return self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    def values(self) -> FloatArray:
+        return np.asarray(self.h.getSolution().col_value, dtype=np.float64)
+
+    def duals(self, persons_lower: float) -> _Duals:
+        """Row prices, made dual-feasible and completed over every column (valid bound)."""
+        inst = self.inst
+        y = np.asarray(self.h.getSolution().row_dual, dtype=np.float64)
+        n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
+        cap = np.maximum(y[n_u : n_u + n_d * n_k].reshape(n_d, n_k), 0.0)
+        cap[~np.isfinite(inst.capacity)] = 0.0
+        persons = min(float(y[self.persons_row]), 0.0) if persons_lower > -_INF else 0.0
+        value = self.cost_all - _priced_usage(inst, cap, persons)
+        unit = np.full(n_u, -np.inf)
+        np.maximum.at(unit, inst.col_unit, value)
+        unit = np.where(inst.unit_forced, unit, np.maximum(unit, 0.0))
+        unit[~np.isfinite(unit)] = 0.0
+        finite_caps = np.where(np.isfinite(inst.capacity), inst.capacity, 0.0)
+        bound = float((cap * finite_caps).sum() + unit.sum())
+        if persons_lower > -_INF:
+            bound += persons * persons_lower
+        return _Duals(unit=unit, cap=cap, persons=persons, bound=bound)
+
+
+def _priced_usage(inst: _Instance, cap: FloatArray, persons: float) -> FloatArray:
+    """Sum over capacity rows of price x usage for every column, plus the persons row."""
+    out = persons * inst.unit_persons[inst.col_unit]
+    for k in range(len(inst.dims)):
+        prices = cap[:, k]
+        if not np.any(prices):
+            continue
+        out += prices[inst.col_dest] * inst.unit_usage[inst.col_unit, k]
+    return out
+
+
+def _reduced_costs(inst: _Instance, cost_all: FloatArray, duals: _Duals) -> FloatArray:
+    return cost_all - _priced_usage(inst, duals.cap, duals.persons) - duals.unit[inst.col_unit]
+
+
+def _best_per_unit(inst: _Instance, key: FloatArray, k: int, mask: BoolArray) -> IntArray:
+    """Indices of the ``k`` columns with the largest ``key`` for each unit, among ``mask``."""
+    cand = np.flatnonzero(mask)
+    if cand.size == 0:
+        return cand
+    order = cand[np.lexsort((-key[cand], inst.col_unit[cand]))]
+    units = inst.col_unit[order]
+    first = np.searchsorted(units, units, side="left")
+    rank = np.arange(order.size) - first
+    return np.asarray(order[rank < k], dtype=np.int64)
+
+
+def _solve_lp(
+    master: _MasterLP,
+    cost_all: FloatArray,
+    persons_lower: float,
+    deadline: float,
+    clock: Callable[[], float],
+    add_per_unit: int,
+) -> tuple[bool, _Duals]:
+    """Solve the master, pricing in columns with positive reduced cost until none is left."""
+    inst = master.inst
+    master.set_cost(cost_all)
+    if persons_lower > -_INF:
+        master.require_persons(persons_lower)
+    while True:
+        ok = master.run(deadline - clock())
+        duals = master.duals(persons_lower)
+        if not ok:
+            return False, duals
+        y = np.asarray(master.h.getSolution().row_dual, dtype=np.float64)
+        raw_unit = y[: inst.n_units]
+        rc = cost_all - _priced_usage(inst, duals.cap, duals.persons) - raw_unit[inst.col_unit]
+        scale = 1e-6 * max(1.0, float(np.abs(cost_all).max(initial=1.0)))
+        entering = (rc > scale) & ~master.in_master
+        if not entering.any() or clock() >= deadline:
+            return bool(not entering.any()), duals
+        master.add(_best_per_unit(inst, rc, add_per_unit, entering))
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+def _round(inst: _Instance, master: _MasterLP, x: FloatArray, assign: IntArray) -> None:
+    """Fill ``assign`` (unit -> column or -1): integral LP units, then split units, greedily."""
+    resid = inst.capacity.copy()
+    cols = master.cols
+    best_val = np.full(inst.n_units, -1.0)
+    best_col = np.full(inst.n_units, -1, dtype=np.int64)
+    units = inst.col_unit[cols]
+    for j, u, v in zip(cols.tolist(), units.tolist(), x.tolist(), strict=True):
+        if v > best_val[u]:
+            best_val[u], best_col[u] = v, j
+    # forced (locked) units first: they always fit together, see _admit_locks
+    order = sorted(
+        range(inst.n_units),
+        key=lambda u: (not inst.unit_forced[u], -round(float(best_val[u]), 6),
+                       -float(inst.unit_persons[u])),
+    )
+    for u in order:
+        j = int(best_col[u])
+        if j < 0 or best_val[u] <= 1e-6:
+            continue
+        d = int(inst.col_dest[j])
+        if _fits(inst, resid, u, d):
+            assign[u] = j
+            resid[d] -= inst.unit_usage[u]
+    _greedy_fill(inst, resid, assign)
+
+
+def _greedy_fill(inst: _Instance, resid: FloatArray, assign: IntArray) -> None:
+    """Place leftover units (largest first, as persons come first) where they score best."""
+    left = np.zeros(inst.n_units, dtype=bool)
+    left[np.unique(inst.col_unit)] = True
+    left[assign >= 0] = False
+    if not left.any():
+        return
+    mask = left[inst.col_unit]
+    cand = np.flatnonzero(mask)
+    order = cand[np.lexsort((-inst.col_score[cand], inst.col_unit[cand]))]
+    by_unit: dict[int, list[int]] = {}
+    for j in order.tolist():
+        by_unit.setdefault(int(inst.col_unit[j]), []).append(j)
+    for u in sorted(by_unit, key=lambda u: (-inst.unit_persons[u], u)):
+        for j in by_unit[u]:
+            d = int(inst.col_dest[j])
+            if _fits(inst, resid, u, d):
+                assign[u] = j
+                resid[d] -= inst.unit_usage[u]
+                break
+
+
+# --------------------------------------------------------------------------- MIP
+
+
+@dataclass(slots=True)
+class _MipOutcome:
+    assign: IntArray | None
+    proven: bool
+    dual_bound: float
+    infeasible: bool
+
+
+def _solve_mip(
+    inst: _Instance,
+    cols: IntArray,
+    objective: FloatArray,
+    persons_lower: float,
+    must_place: BoolArray,
+    start: IntArray,
+    time_limit: float,
+    seed: int,
+    abs_gap: float,
+    rel_gap: float,
+    capacity: FloatArray | None = None,
+) -> _MipOutcome:
+    """Binary program over ``cols`` only; rows for units, used capacities and persons."""
+    n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
+    units, dests = inst.col_unit[cols], inst.col_dest[cols]
+    used_units = np.unique(units)
+    unit_row = np.full(n_u, -1, dtype=np.int64)
+    unit_row[used_units] = np.arange(used_units.size)
+    n_rows_u = used_units.size
+    cap_row = n_rows_u + np.arange(n_d * n_k, dtype=np.int64).reshape(n_d, n_k)
+    persons_row = n_rows_u + n_d * n_k
+
+    usage = inst.unit_usage[units]
+    use = (usage > 0) & np.isfinite(inst.capacity[dests])
+    rows = np.full((cols.size, n_k + 2), -1, dtype=np.int64)
+    vals = np.zeros((cols.size, n_k + 2))
+    rows[:, 0] = unit_row[units]
+    vals[:, 0] = 1.0
+    rows[:, 1 : n_k + 1] = np.where(use, cap_row[dests], -1)
+    vals[:, 1 : n_k + 1] = usage
+    rows[:, n_k + 1] = persons_row
+    vals[:, n_k + 1] = inst.unit_persons[units]
+    keep = rows >= 0
+    counts = keep.sum(axis=1)
+    starts = np.zeros(cols.size + 1, dtype=np.int32)
+    starts[1:] = np.cumsum(counts)
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = int(cols.size)
+    lp.num_row_ = int(persons_row + 1)
+    lp.col_cost_ = objective[cols]
+    lp.col_lower_ = np.zeros(cols.size)
+    lp.col_upper_ = np.ones(cols.size)
+    row_lo = np.full(persons_row + 1, -_INF)
+    row_hi = np.empty(persons_row + 1)
+    row_hi[:n_rows_u] = 1.0
+    row_lo[:n_rows_u][must_place[used_units]] = 1.0
+    caps = (inst.capacity if capacity is None else capacity).reshape(-1)
+    row_hi[n_rows_u:persons_row] = np.where(np.isfinite(caps), caps, _INF)
+    row_lo[persons_row] = persons_lower
+    row_hi[persons_row] = _INF
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = rows[keep].astype(np.int32)
+    lp.a_matrix_.value_ = vals[keep]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * int(cols.size)
+
+    h = _new_highs(seed)
+    h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+    h.setOptionValue("mip_abs_gap", abs_gap)
+    h.setOptionValue("mip_rel_gap", rel_gap)
+    h.setOptionValue("mip_heuristic_effort", _HEURISTIC_EFFORT)
+    h.passModel(lp)
+    local = np.full(inst.n_cols, -1, dtype=np.int64)
+    local[cols] = np.arange(cols.size)
+    start_cols = local[start[start >= 0]]
+    if start_cols.size and np.all(start_cols >= 0):
+        h.setSolution(int(start_cols.size), start_cols.astype(np.int32), np.ones(start_cols.size))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return _MipOutcome(None, True, -math.inf, True)
+    has_solution = info.primal_solution_status == 2
+    proven = status == highspy.HighsModelStatus.kOptimal
+    dual_bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else math.inf
+    if not has_solution:
+        return _MipOutcome(None, False, dual_bound, False)
+    xv = np.asarray(h.getSolution().col_value)
+    assign = np.full(inst.n_units, -1, dtype=np.int64)
+    chosen = cols[xv > 0.5]
+    assign[inst.col_unit[chosen]] = chosen
+    return _MipOutcome(assign, proven, dual_bound, False)
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _totals(inst: _Instance, assign: IntArray) -> tuple[float, float]:
+    placed = assign >= 0
+    persons = float(inst.unit_persons[placed].sum())
+    score = float(inst.col_score[assign[placed]].sum())
+    return persons, score
+
+
+def _check_feasible(inst: _Instance, assign: IntArray) -> bool:
+    used = np.zeros_like(inst.capacity)
+    for u in np.flatnonzero(assign >= 0).tolist():
+        used[int(inst.col_dest[assign[u]])] += inst.unit_usage[u]
+    ok = bool(np.all(used <= inst.capacity + 1e-6))
+    return ok and bool(np.all(assign[inst.unit_forced] >= 0))
+
+
+def solve(
+    problem: AllocationProblem,
+    *,
+    time_limit: float,
+    seed: int,
+    explain: bool = False,
+    options: SolveOptions | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> AllocationResult:
+    """Assign cases to destinations: most persons first, then most score, within ``time_limit``.
+
+    The result carries a proven upper bound on the score; ``status`` is ``optimal`` when
+    the persons placed and the score both meet their bounds.  With the same ``seed`` and a
+    time limit that does not bind, the result is identical from run to run.
+    """
+    if not isinstance(problem, AllocationProblem):
+        raise TypeError("problem must be an AllocationProblem")
+    if isinstance(time_limit, bool) or not (
+        isinstance(time_limit, int | float) and time_limit > 0
+    ):
+        raise ValueError("time_limit must be a positive number of seconds")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError("seed must be a whole number")
+    opts = options or SolveOptions()
+    started = clock()
+    deadline = started + float(time_limit)
+
+    inst = _build_instance(problem)
+    _admit_locks(inst)
+    assign = np.full(inst.n_units, -1, dtype=np.int64)
+    persons_bound = 0.0
+    score_bound = 0.0
+    persons_optimal = True
+    score_optimal = True
+    method = "empty"
+    prices = np.zeros_like(inst.capacity)
+    integral_persons = bool(np.all(inst.unit_persons == np.round(inst.unit_persons)))
+
+    if inst.n_cols:
+        persons_bound, score_bound, persons_optimal, score_optimal, method = _optimise(
+            inst, opts, seed, deadline, clock, assign, prices, integral_persons
+        )
+
+    assert _check_feasible(inst, assign), "internal error: infeasible assignment"
+    persons, score = _totals(inst, assign)
+    score_bound = max(score_bound, score)
+    persons_bound = max(persons_bound, persons)
+    optimal = (
+        persons_optimal
+        and score_optimal
+        and persons >= persons_bound - 1e-6
+        and relative_gap(score, score_bound) <= opts.optimality_gap
+    )
+    status: Status = "optimal" if optimal else "feasible"
+    if optimal:
+        score_bound = score if relative_gap(score, score_bound) <= 1e-9 else score_bound
+    assignments, unassigned, explanations = _describe(inst, assign, prices, explain, problem)
+    price_map = {
+        inst.dest_ids[d]: {
+            inst.dims[k]: round(float(prices[d, k]), 6)
+            for k in range(len(inst.dims))
+            if prices[d, k] > 1e-9
+        }
+        for d in range(len(inst.dest_ids))
+    }
+    return AllocationResult(
+        status=status,
+        assignments=assignments,
+        unassigned=unassigned,
+        persons_placed=persons,
+        score=score,
+        bound_score=score_bound,
+        bound_persons=persons_bound,
+        solve_seconds=round(clock() - started, 4),
+        method=method,
+        prices={d: p for d, p in price_map.items() if p},
+        explanations=explanations,
+    )
+
+
+def _optimise(
+    inst: _Instance,
+    opts: SolveOptions,
+    seed: int,
+    deadline: float,
+    clock: Callable[[], float],
+    assign: IntArray,
+    prices: FloatArray,
+    integral_persons: bool,
+) -> tuple[float, float, bool, bool, str]:
+    """The LP -> rounding -> restricted MIP pipeline; fills ``assign`` and ``prices``."""
+    n_cols = inst.n_cols
+    master = _MasterLP(inst, seed)
+    colgen = n_cols > opts.column_generation_columns
+    if colgen:
+        first = _best_per_unit(
+            inst, inst.col_score, opts.initial_columns_per_unit, np.ones(n_cols, dtype=bool)
+        )
+        master.add(first)
+    else:
+        master.add(np.arange(n_cols, dtype=np.int64))
+
+    # phase 1: persons
+    persons_cost = inst.unit_persons[inst.col_unit]
+    lp1_ok, duals1 = _solve_lp(
+        master, persons_cost, -_INF, deadline, clock, opts.columns_added_per_unit
+    )
+    persons_lp = float(master.h.getInfo().objective_function_value)
+    persons_bound = duals1.bound
+    if integral_persons:
+        persons_bound = math.floor(persons_bound + 1e-6)
+    # phase 2: score, persons held at the LP maximum
+    persons_req = persons_lp - 1e-7 * max(1.0, persons_lp)
+    lp2_ok, duals2 = _solve_lp(
+        master, inst.col_score, persons_req, deadline, clock, opts.columns_added_per_unit
+    )
+    prices[:] = duals2.cap
+    x = master.values()
+    _round(inst, master, x, assign)
+    method = f"lp{'+colgen' if colgen else ''}({master.cols.size} cols)+rounding"
+    if clock() < deadline and _repair(inst, assign, seed, deadline, clock):
+        method += "+repair"
+
+    rc = _reduced_costs(inst, inst.col_score, duals2)
+    lam = -duals2.persons  # score lost per extra person required, >= 0
+
+    def bound_at(persons: float) -> float:
+        return duals2.bound + lam * max(0.0, persons_req - persons)
+
+    # persons: reach the LP bound if rounding and repair fell short
+    persons_now, score_now = _totals(inst, assign)
+    persons_optimal = persons_now >= persons_bound - 1e-6
+    first_extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
+    if not persons_optimal and clock() < deadline:
+        cols, _ = _restricted_by_delta(inst, rc, assign, first_extra)
+        out = _solve_mip(
+            inst, cols, persons_cost, persons_now, inst.unit_forced, assign,
+            (deadline - clock()) * 0.5, seed, 0.999 if integral_persons else 1e-6, 0.0,
+        )
+        if out.assign is not None:
+            p_new, _ = _totals(inst, out.assign)
+            if p_new > persons_now + 1e-9:
+                assign[:] = out.assign
+        persons_now, score_now = _totals(inst, assign)
+        persons_optimal = persons_now >= persons_bound - 1e-6
+        if out.proven and cols.size == n_cols and out.assign is not None:
+            persons_bound, persons_optimal = persons_now, True
+        method += "+persons-mip"
+
+    # score: MIP over the columns within delta of the LP optimum, widened to the gap
+    bound = bound_at(persons_now)
+    score_optimal = False
+    extra = first_extra
+    rounds = 0
+    while clock() < deadline and rounds < 3:
+        if relative_gap(score_now, bound) <= opts.optimality_gap:
+            score_optimal = True
+            break
+        rounds += 1
+        if rounds == 1:
+            cols, delta = _restricted_by_delta(inst, rc, assign, extra)
+        else:
+            delta = (bound_at(persons_now) - score_now) * (1 + 1e-9) + 1e-9
+            keep = rc >= -delta
+            if int(keep.sum()) > opts.max_restricted_mip_columns:
+                cols, delta = _restricted_by_delta(
+                    inst, rc, assign, opts.max_restricted_mip_columns
+                )
+            else:
+                keep[assign[assign >= 0]] = True
+                cols = np.flatnonzero(keep).astype(np.int64)
+        must = inst.unit_forced | (duals2.unit > delta)
+        out = _solve_mip(
+            inst, cols, inst.col_score, persons_now, must, assign, deadline - clock(), seed,
+            1e-9, opts.optimality_gap * 0.5,
+        )
+        if out.infeasible:
+            must = inst.unit_forced
+            out = _solve_mip(
+                inst, cols, inst.col_score, persons_now, must, assign, deadline - clock(),
+                seed, 1e-9, opts.optimality_gap * 0.5,
+            )
+            delta = 0.0
+        if out.assign is not None:
+            p_new, s_new = _totals(inst, out.assign)
+            if p_new >= persons_now - 1e-9 and s_new > score_now + 1e-9:
+                assign[:] = out.assign
+                persons_now, score_now = p_new, s_new
+        bound = bound_at(persons_now)
+        if out.proven and not out.infeasible:
+            bound = min(bound, max(bound - delta, out.dual_bound, score_now))
+        if cols.size >= n_cols:
+            score_optimal = out.proven and not out.infeasible
+            break
+    method += f"+mip({rounds} round{'s' * (rounds != 1)})"
+    if not (lp1_ok and lp2_ok):
+        method += " [LP stopped at time limit]"
+    return persons_bound, bound, persons_optimal, score_optimal, method
+
+
+def _repair(
+    inst: _Instance, assign: IntArray, seed: int, deadline: float, clock: Callable[[], float]
+) -> bool:
+    """Small MIP over the units left out by rounding, in the capacity that is left.
+
+    Persons first (weight above any score the units could add), then score.
+    """
+    resid = inst.capacity.copy()
+    for u in np.flatnonzero(assign >= 0).tolist():
+        resid[int(inst.col_dest[assign[u]])] -= inst.unit_usage[u]
+    left = assign[inst.col_unit] < 0
+    fits = np.all(
+        inst.unit_usage[inst.col_unit] <= resid[inst.col_dest] + 1e-9, axis=1
+    )
+    cols = np.flatnonzero(left & fits).astype(np.int64)
+    if cols.size == 0:
+        return False
+    weight = 1.0 + float(np.abs(inst.col_score[cols]).sum())
+    objective = inst.col_score + weight * inst.unit_persons[inst.col_unit]
+    out = _solve_mip(
+        inst, cols, objective, -_INF, np.zeros(inst.n_units, dtype=bool),
+        np.full(inst.n_units, -1, dtype=np.int64), (deadline - clock()) * 0.2, seed,
+        0.5, 0.0, capacity=resid,
+    )
+    if out.assign is None:
+        return False
+    placed = out.assign >= 0
+    assign[placed] = out.assign[placed]
+    return bool(placed.any())
+
+
+def _restricted_by_delta(
+    inst: _Instance, rc: FloatArray, assign: IntArray, extra: int
+) -> tuple[IntArray, float]:
+    """Columns with reduced cost within ``delta`` of zero, ``delta`` sized to ``extra``.
+
+    Every unit keeps at least its current column, so the incumbent stays feasible.
+    """
+    n_keep = min(inst.n_cols, inst.n_units + extra)
+    if n_keep >= inst.n_cols:
+        delta = math.inf
+        keep = np.ones(inst.n_cols, dtype=bool)
+    else:
+        threshold = -np.partition(-rc, n_keep - 1)[n_keep - 1]
+        delta = max(0.0, -float(threshold))
+        keep = rc >= -delta
+    current = assign[assign >= 0]
+    keep[current] = True
+    return np.flatnonzero(keep).astype(np.int64), delta
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def _describe(
+    inst: _Instance,
+    assign: IntArray,
+    prices: FloatArray,
+    explain: bool,
+    problem: AllocationProblem,
+) -> tuple[dict[str, str], dict[str, str], dict[str, Explanation]]:
+    cases = problem.cases
+    resid = inst.capacity.copy()
+    for u in np.flatnonzero(assign >= 0).tolist():
+        resid[int(inst.col_dest[assign[u]])] -= inst.unit_usage[u]
+    unit_cols: dict[int, dict[int, float]] = {}
+    if explain or np.any(assign < 0):
+        for j, (u, d) in enumerate(
+            zip(inst.col_unit.tolist(), inst.col_dest.tolist(), strict=True)
+        ):
+            unit_cols.setdefault(u, {})[d] = float(inst.col_score[j])
+    dest_index = {d: i for i, d in enumerate(inst.dest_ids)}
+
+    def full_for(u: int, d: int) -> str | None:
+        short = [k for k in range(len(inst.dims)) if inst.unit_usage[u, k] > resid[d, k] + 1e-9]
+        if not short:
+            return None
+        k = max(short, key=lambda k: (prices[d, k] * inst.unit_usage[u, k], -k))
+        text = f"{inst.dest_ids[d]} was full for {inst.dims[k]}"
+        if prices[d, k] > 1e-9:
+            text += f" (price {prices[d, k]:.3g})"
+        return text
+
+    assignments: dict[str, str] = {}
+    unassigned: dict[str, str] = {}
+    explanations: dict[str, Explanation] = {}
+    for u, members in enumerate(inst.unit_cases):
+        linked = len(members) > 1
+        j = int(assign[u])
+        if j >= 0:
+            d_star = int(inst.col_dest[j])
+            for i in members:
+                assignments[cases[i].id] = inst.dest_ids[d_star]
+            if not explain:
+                continue
+        else:
+            d_star = -1
+            reason = inst.unit_reason.get(u)
+            if reason is None:
+                options = sorted(unit_cols.get(u, {}).items(), key=lambda t: (-t[1], t[0]))
+                fulls = [full_for(u, d) for d, _ in options[:3]]
+                named = [f for f in fulls if f]
+                reason = (
+                    "no room left: " + "; ".join(named)
+                    if named
+                    else "left out by the solver within its time limit"
+                )
+            for i in members:
+                unassigned[cases[i].id] = reason
+            if not explain:
+                continue
+        for i in members:
+            case = cases[i]
+            chosen_score = case.scores.get(inst.dest_ids[d_star]) if d_star >= 0 else None
+            alts: list[Alternative] = []
+            ranked = sorted(case.scores.items(), key=lambda t: (-t[1], t[0]))
+            for dest_id, value in ranked:
+                d = dest_index[dest_id]
+                if d == d_star:
+                    continue
+                if len(alts) >= 3:
+                    break
+                if u in inst.unit_lock and d != inst.unit_lock[u]:
+                    why = f"locked to {inst.dest_ids[inst.unit_lock[u]]} by an officer"
+                elif d not in unit_cols.get(u, {}):
+                    if linked and not all(dest_id in cases[m].scores for m in members):
+                        others = [cases[m].id for m in members if dest_id not in cases[m].scores]
+                        why = f"linked household {', '.join(others[:3])} is not compatible"
+                    else:
+                        why = f"too large for {dest_id}'s capacity"
+                else:
+                    why = full_for(u, d) or (
+                        f"lower score ({value:.3g} < {chosen_score:.3g})"
+                        if chosen_score is not None and value < chosen_score
+                        else "not chosen: the solution is within its proven gap"
+                        if chosen_score is not None and value > chosen_score
+                        else "equal score, another destination chosen"
+                    )
+                    if linked and not why.startswith(dest_id):
+                        why += " (placed with its linked households)"
+                alts.append(Alternative(destination=dest_id, score=value, why=why))
+            note = ""
+            if d_star < 0:
+                note = unassigned[case.id]
+            elif u in inst.unit_lock:
+                note = "locked by an officer"
+            elif linked:
+                note = "placed together with " + ", ".join(cases[m].id for m in members if m != i)
+            explanations[case.id] = Explanation(
+                destination=inst.dest_ids[d_star] if d_star >= 0 else None,
+                score=chosen_score,
+                alternatives=tuple(alts),
+                note=note,
+            )
+    return assignments, unassigned, explanations
