@@ -25,6 +25,7 @@ from functools import lru_cache
 from resettle.core.persian_names import FAMILY_NAMES, GIVEN_NAMES_FEMALE, GIVEN_NAMES_MALE
 
 __all__ = [
+    "final_vowel",
     "fold_latin",
     "has_arabic_script",
     "name_key",
@@ -356,3 +357,30 @@ def normalize_name(text: str) -> str:
 def to_latin(text: str) -> str:
     """Folded Latin form of a name in either script (transliterating Persian/Arabic)."""
     return fold_latin(transliterate(text)) if has_arabic_script(text) else fold_latin(text)
+
+
+@lru_cache(maxsize=65536)
+def final_vowel(text: str) -> str:
+    """Class of the vowel a name ends with: "a", "e", "i", "u" or "" (a consonant).
+
+    ``phonetic_key`` drops vowels, so Zahra (زهرا) and Zohreh (زهره) share the key "zhr";
+    the final vowel, written in both scripts, tells them apart. Arabic-style spellings of
+    a final heh (Fatima for Fatemeh) differ here too, which ``resettle.core.dedupe`` treats
+    as a weaker, "sounds alike" agreement.
+    """
+    if has_arabic_script(text):
+        # through the transliteration: known names know their vowel (Mostafa, مصطفی)
+        return final_vowel(transliterate(text))
+    folded = fold_latin(text)
+    if not folded:
+        return ""
+    word = folded.split()[-1]
+    if word.endswith(("ee", "i", "y", "ey")):
+        return "i"
+    if word.endswith(("eh", "e")) or (word.endswith("ah") and len(word) > 4):
+        return "e"
+    if word.endswith("a"):
+        return "a"
+    if word.endswith(("o", "u")):
+        return "u"
+    return ""
