@@ -4,12 +4,15 @@ Django-free so that the casework services, the departure planner and the Monte C
 forecast all move households through exactly the same stages and guards.
 Stage names follow UNHCR's Resettlement Handbook up to "pending departure
 arrangements" and IOM's movement practice after it.
+
+Days are plain integers (the caller picks the epoch; the casework services use
+``date.toordinal()``), so the guards never read a clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -67,6 +70,13 @@ PIPELINE: tuple[Stage, ...] = (
 CLOSURES: frozenset[Stage] = frozenset(
     {Stage.WITHDRAWN, Stage.DECEASED, Stage.DISAPPEARED, Stage.RETURNED}
 )
+#: Closures in a fixed display order (forms, tables).
+CLOSURE_ORDER: tuple[Stage, ...] = (
+    Stage.WITHDRAWN,
+    Stage.DECEASED,
+    Stage.DISAPPEARED,
+    Stage.RETURNED,
+)
 #: Stages in which a household is still physically in the camp.
 IN_CAMP: frozenset[Stage] = frozenset(PIPELINE[: PIPELINE.index(Stage.DEPARTED)])
 #: Stages from which nothing moves any more.
@@ -95,7 +105,8 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
 for _stage in IN_CAMP:
     TRANSITIONS[_stage] = TRANSITIONS[_stage] | CLOSURES
 
-#: Moves that only the departures service may make (boarding, cancellation, no-show).
+#: Moves that only the departures service may make (booking, boarding, cancellation,
+#: no-show, arrival). Nothing else may enter booked, departed or arrived.
 DEPARTURE_ONLY: frozenset[tuple[Stage, Stage]] = frozenset(
     {
         (Stage.READY, Stage.BOOKED),
@@ -113,8 +124,17 @@ class HoldType(StrEnum):
     ADMINISTRATIVE = "administrative"
 
 
+HOLD_TYPE_LABELS: dict[HoldType, str] = {
+    HoldType.LEGAL: "Legal (arrest warrant, travel ban, court summons)",
+    HoldType.MEDICAL: "Medical (not fit to travel, hospitalised, quarantine)",
+    HoldType.SECURITY: "Security (vetting pending, specific threat)",
+    HoldType.ADMINISTRATIVE: "Administrative (documents missing)",
+}
+
 #: The one place that says which target stages each hold type blocks. A hold on any
 #: travelling member blocks the household (unless that member stays behind in a split).
+#: Holds stop forward moves only: going back (a cancelled booking, a rejection) and
+#: closures are never blocked, so a hold can never trap a household.
 HOLD_BLOCKS: dict[HoldType, frozenset[Stage]] = {
     # an arrest warrant or travel ban stops the exit, not the paperwork
     HoldType.LEGAL: frozenset({Stage.READY, Stage.BOOKED, Stage.DEPARTED}),
@@ -122,11 +142,19 @@ HOLD_BLOCKS: dict[HoldType, frozenset[Stage]] = {
     HoldType.MEDICAL: frozenset({Stage.BOOKED, Stage.DEPARTED}),
     # vetting pending: a destination must not receive the file, nor may anyone travel
     HoldType.SECURITY: frozenset(
-        {Stage.SUBMITTED, Stage.DECIDED, Stage.PRE_DEPARTURE, Stage.READY, Stage.BOOKED,
-         Stage.DEPARTED}
+        {
+            Stage.SUBMITTED,
+            Stage.DECIDED,
+            Stage.PRE_DEPARTURE,
+            Stage.READY,
+            Stage.BOOKED,
+            Stage.DEPARTED,
+        }
     ),
-    # documents missing: blocks assessment completion onwards to travel readiness
-    HoldType.ADMINISTRATIVE: frozenset({Stage.SUBMITTED, Stage.READY, Stage.BOOKED}),
+    # documents missing: no file to a destination, no readiness, no travel
+    HoldType.ADMINISTRATIVE: frozenset(
+        {Stage.SUBMITTED, Stage.READY, Stage.BOOKED, Stage.DEPARTED}
+    ),
 }
 
 
@@ -146,6 +174,8 @@ DOCUMENT_LABELS: dict[DocumentKind, str] = {
 
 #: Documents every travelling member needs before the household is ready.
 READY_DOCUMENTS: tuple[DocumentKind, ...] = tuple(DocumentKind)
+#: Targets that need every travelling member's documents valid on the checked day.
+DOCUMENT_TARGETS: frozenset[Stage] = frozenset({Stage.READY, Stage.BOOKED, Stage.DEPARTED})
 
 
 class Decision(StrEnum):
@@ -156,14 +186,55 @@ class Decision(StrEnum):
 
 
 @dataclass(frozen=True)
+class DocumentFact:
+    """One document's validity window in days; None means open on that side."""
+
+    kind: DocumentKind
+    valid_from: int | None = None
+    valid_until: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, DocumentKind):
+            raise ValueError(f"DocumentFact.kind must be a DocumentKind, got {self.kind!r}")
+        if (
+            self.valid_from is not None
+            and self.valid_until is not None
+            and self.valid_until < self.valid_from
+        ):
+            raise ValueError(
+                f"DocumentFact: {self.kind.value} ends (day {self.valid_until}) before it "
+                f"starts (day {self.valid_from})"
+            )
+
+    def valid_on(self, day: int) -> bool:
+        starts_ok = self.valid_from is None or self.valid_from <= day
+        return starts_ok and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
 class MemberFacts:
     """What the guards need to know about one member of the household."""
 
     member_id: str
     travelling: bool = True
-    #: document kind -> last day (inclusive, days since an epoch the caller chooses)
-    documents_valid_until: dict[DocumentKind, int] = field(default_factory=dict)
+    documents: tuple[DocumentFact, ...] = ()
     active_holds: tuple[HoldType, ...] = ()
+    #: a short display name for messages (kept out of the core's logic)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.member_id:
+            raise ValueError("MemberFacts.member_id must not be empty")
+        for hold in self.active_holds:
+            if not isinstance(hold, HoldType):
+                raise ValueError(f"MemberFacts.active_holds: {hold!r} is not a HoldType")
+        for doc in self.documents:
+            if not isinstance(doc, DocumentFact):
+                raise ValueError(f"MemberFacts.documents: {doc!r} is not a DocumentFact")
+
+    @property
+    def name(self) -> str:
+        return self.label or self.member_id
 
 
 @dataclass(frozen=True)
@@ -172,7 +243,10 @@ class HouseholdFacts:
 
     stage: Stage
     members: tuple[MemberFacts, ...]
+    #: the day the move happens (documents for ready and departed are checked on it)
     today: int = 0
+    #: the planned departure day for a booking; documents must still be valid then
+    departure_day: int | None = None
     destination: str | None = None
     destination_has_room: bool = False
     decision: Decision | None = None
@@ -180,6 +254,20 @@ class HouseholdFacts:
     assessment_complete: bool = True
     closure_reason: str = ""
     via_departure: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.stage, Stage):
+            raise ValueError(f"HouseholdFacts.stage must be a Stage, got {self.stage!r}")
+        if self.decision is not None and not isinstance(self.decision, Decision):
+            raise ValueError(f"HouseholdFacts.decision must be a Decision, got {self.decision!r}")
+        ids = [m.member_id for m in self.members]
+        if len(ids) != len(set(ids)):
+            raise ValueError("HouseholdFacts.members lists a member twice")
+        if self.departure_day is not None and self.departure_day < self.today:
+            raise ValueError(
+                f"HouseholdFacts.departure_day ({self.departure_day}) is before today "
+                f"({self.today})"
+            )
 
 
 @dataclass(frozen=True)
@@ -192,6 +280,15 @@ class Refusal:
 
 def travelling_members(facts: HouseholdFacts) -> tuple[MemberFacts, ...]:
     return tuple(m for m in facts.members if m.travelling)
+
+
+def is_forward(source: Stage, target: Stage) -> bool:
+    """True for a move further along the pipeline (the only moves holds can block)."""
+    return (
+        source in PIPELINE
+        and target in PIPELINE
+        and PIPELINE.index(target) > PIPELINE.index(source)
+    )
 
 
 def blocking_holds(facts: HouseholdFacts, target: Stage) -> list[HoldType]:
@@ -207,8 +304,17 @@ def blocking_holds(facts: HouseholdFacts, target: Stage) -> list[HoldType]:
 def missing_documents(
     member: MemberFacts, *, on_day: int, kinds: Iterable[DocumentKind] = READY_DOCUMENTS
 ) -> list[DocumentKind]:
-    """Document kinds the member lacks or that are no longer valid on ``on_day``."""
-    return [k for k in kinds if member.documents_valid_until.get(k, -(10**9)) < on_day]
+    """Document kinds for which the member holds no document valid on ``on_day``."""
+    return [
+        k for k in kinds if not any(d.kind == k and d.valid_on(on_day) for d in member.documents)
+    ]
+
+
+def document_day(facts: HouseholdFacts, target: Stage) -> int:
+    """The day documents must be valid on: the departure day for a booking, else today."""
+    if target == Stage.BOOKED and facts.departure_day is not None:
+        return facts.departure_day
+    return facts.today
 
 
 def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
@@ -223,18 +329,21 @@ def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
                 f"A household cannot go from {source.label.lower()} to {target.label.lower()}.",
             )
         ]
+    refusals: list[Refusal] = []
     if (source, target) in DEPARTURE_ONLY and not facts.via_departure:
-        return [
+        refusals.append(
             Refusal(
                 "departure_only",
                 f"{target.label} is set only through a departure (booking, boarding, "
                 "cancellation or arrival).",
             )
-        ]
-    refusals: list[Refusal] = []
+        )
     if target in CLOSURES:
         if not facts.closure_reason.strip():
             refusals.append(Refusal("reason_required", "A closure needs a reason."))
+        return refusals
+    if not is_forward(source, target):
+        # going back (rejection, cancelled booking, reassessment) is never blocked by holds
         return refusals
     for hold in blocking_holds(facts, target):
         refusals.append(
@@ -244,9 +353,6 @@ def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
                 f"{target.label.lower()}.",
             )
         )
-    going_back = PIPELINE.index(target) < PIPELINE.index(source)
-    if going_back:
-        return refusals
     if target == Stage.ALLOCATED and not facts.assessment_complete:
         refusals.append(Refusal("assessment", "The assessment is not complete."))
     if target == Stage.SUBMITTED:
@@ -259,8 +365,26 @@ def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
                     f"{facts.destination} has no pledged room left for this household.",
                 )
             )
-    if target == Stage.DECIDED and facts.decision is None:
-        refusals.append(Refusal("no_decision", "No decision from the destination is recorded."))
+    if target == Stage.DECIDED:
+        if facts.decision is None:
+            refusals.append(
+                Refusal("no_decision", "No decision from the destination is recorded.")
+            )
+        elif facts.decision == Decision.DEFERRED:
+            refusals.append(
+                Refusal(
+                    "deferred",
+                    "The destination deferred its decision; the household stays submitted "
+                    "until it decides.",
+                )
+            )
+        elif facts.decision == Decision.REJECTED:
+            refusals.append(
+                Refusal(
+                    "rejected",
+                    "The destination rejected the household: return it to allocation.",
+                )
+            )
     if target == Stage.PRE_DEPARTURE:
         if facts.decision in (None, Decision.REJECTED, Decision.DEFERRED):
             refusals.append(
@@ -274,16 +398,19 @@ def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
                     "others go on.",
                 )
             )
-    if target in (Stage.READY, Stage.BOOKED):
-        if not travelling_members(facts):
-            refusals.append(Refusal("nobody_travels", "No member is travelling."))
+    if (target in DOCUMENT_TARGETS or target == Stage.PRE_DEPARTURE) and not (
+        travelling_members(facts)
+    ):
+        refusals.append(Refusal("nobody_travels", "No member is travelling."))
+    if target in DOCUMENT_TARGETS:
+        day = document_day(facts, target)
+        when = "on the departure day" if day != facts.today else "today"
         for member in travelling_members(facts):
-            for kind in missing_documents(member, on_day=facts.today):
+            for kind in missing_documents(member, on_day=day):
                 refusals.append(
                     Refusal(
                         f"document_{kind.value}",
-                        f"Member {member.member_id} has no {DOCUMENT_LABELS[kind]} "
-                        "valid on that day.",
+                        f"{member.name} has no {DOCUMENT_LABELS[kind]} valid {when}.",
                     )
                 )
     return refusals
@@ -291,5 +418,12 @@ def check_transition(facts: HouseholdFacts, target: Stage) -> list[Refusal]:
 
 def allowed_targets(facts: HouseholdFacts) -> list[Stage]:
     """Targets reachable now, in pipeline order then closures: the UI's next actions."""
-    order = list(PIPELINE) + sorted(CLOSURES)
+    order = list(PIPELINE) + list(CLOSURE_ORDER)
     return [t for t in order if t in TRANSITIONS[facts.stage] and not check_transition(facts, t)]
+
+
+def next_stage(stage: Stage) -> Stage | None:
+    """The next pipeline stage after ``stage`` (None at the end or for closures)."""
+    if stage not in PIPELINE or stage == PIPELINE[-1]:
+        return None
+    return PIPELINE[PIPELINE.index(stage) + 1]
