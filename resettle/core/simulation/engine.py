@@ -38,9 +38,7 @@ HOLD_TYPES: tuple[HoldType, ...] = tuple(HoldType)
 CLOSURE_KINDS = ("deceased", "withdrawn", "disappeared")
 
 # purposes: one independent stream each, so levers keep common random numbers
-P_ARRIVALS, P_ASSESS, P_ALLOC, P_SUBMIT, P_DECIDE, P_ACCEPT, P_RESUB = range(7)
-P_PRE, P_READY, P_ARRIVE, P_INCIDENTS, P_CLOSURES = range(7, 12)
-P_HOLDS = 12  # + index of the hold type
+P_MISC, P_ASSESS, P_ALLOC, P_SUBMIT, P_DECIDE, P_PRE, P_READY, P_ARRIVE = range(8)
 
 
 def _stream(seed: int, rep: int, purpose: int) -> np.random.Generator:
@@ -247,7 +245,7 @@ def compile_model(sc: Scenario) -> _Model:
 class _Draws:
     arrival: F64
     assess: F64
-    alloc: F64  # (R, A, H)
+    alloc: F64  # (A, R, H): one layer per submission attempt
     submit: F64
     decide: F64
     accept_u: F64
@@ -255,7 +253,7 @@ class _Draws:
     pre: F64
     ready: F64
     arrive: F64
-    hold_start: F64  # (R, H, T)
+    hold_start: F64  # (T, R, H): one layer per hold type
     hold_end: F64
     death: F64  # (R, P) person death day
     withdraw: F64
@@ -263,70 +261,76 @@ class _Draws:
 
 
 def _draw(m: _Model, seed: int, reps: Sequence[int]) -> _Draws:
+    """Every random number of the batch, replication by replication.
+
+    Each stage duration has its own stream (a duration lever changes only that
+    stage's draws); everything levers never change shares one stream, drawn in a
+    fixed order with fixed sizes.
+    """
     sc = m.sc
     R, H, P, A = len(reps), m.H, int(m.person_hh.size), sc.max_attempts
     T = len(HOLD_TYPES)
     out = _Draws(
-        arrival=np.empty((R, H)),
-        assess=np.empty((R, H)),
-        alloc=np.empty((R, A, H)),
-        submit=np.empty((R, A, H)),
-        decide=np.empty((R, A, H)),
-        accept_u=np.empty((R, A, H)),
-        resub=np.empty((R, A, H)),
-        pre=np.empty((R, H)),
-        ready=np.empty((R, H)),
-        arrive=np.empty((R, H)),
-        hold_start=np.full((R, H, T), INF),
-        hold_end=np.full((R, H, T), INF),
-        death=np.full((R, P), INF),
-        withdraw=np.full((R, H), INF),
-        disappear=np.full((R, H), INF),
+        arrival=np.empty((R, H)), assess=np.empty((R, H)), alloc=np.empty((A, R, H)),
+        submit=np.empty((A, R, H)), decide=np.empty((A, R, H)), accept_u=np.empty((A, R, H)),
+        resub=np.empty((A, R, H)), pre=np.empty((R, H)), ready=np.empty((R, H)),
+        arrive=np.empty((R, H)), hold_start=np.full((T, R, H), INF),
+        hold_end=np.full((T, R, H), INF), death=np.full((R, P), INF),
+        withdraw=np.full((R, H), INF), disappear=np.full((R, H), INF),
     )
     holds = {h.hold_type: h for h in sc.holds}
     n_stream = int(m.stream_mask.sum())
     horizon = sc.horizon_days
+    inc = sc.incidents
+    durations = (
+        (Stage.ASSESSED, P_ASSESS, out.assess),
+        (Stage.PRE_DEPARTURE, P_PRE, out.pre),
+        (Stage.READY, P_READY, out.ready),
+        (Stage.ARRIVED, P_ARRIVE, out.arrive),
+    )
+    per_attempt = (
+        (Stage.ALLOCATED, P_ALLOC, out.alloc),
+        (Stage.SUBMITTED, P_SUBMIT, out.submit),
+        (Stage.DECIDED, P_DECIDE, out.decide),
+    )
     for i, r in enumerate(reps):
+        for stage, purpose, target in durations:
+            dist = sc.stage(stage).duration
+            if dist.kind == "fixed":
+                target[i] = dist.mean
+            else:
+                target[i] = dist.sample(_stream(seed, r, purpose), H)
+        for stage, purpose, target3 in per_attempt:
+            dist = sc.stage(stage).duration
+            if dist.kind == "fixed":
+                target3[:, i] = dist.mean
+            else:
+                target3[:, i] = dist.sample(_stream(seed, r, purpose), (A, H))
+        g = _stream(seed, r, P_MISC)
         out.arrival[i] = m.arrival
         if n_stream and sc.arrivals is not None:
-            gaps = _stream(seed, r, P_ARRIVALS).exponential(
-                1.0 / sc.arrivals.rate_per_day, n_stream
-            )
+            gaps = g.exponential(1.0 / sc.arrivals.rate_per_day, n_stream)
             out.arrival[i, m.stream_mask] = sc.arrivals.start_day + np.cumsum(gaps)
-        out.assess[i] = sc.stage(Stage.ASSESSED).duration.sample(_stream(seed, r, P_ASSESS), H)
-        out.alloc[i] = sc.stage(Stage.ALLOCATED).duration.sample(_stream(seed, r, P_ALLOC), (A, H))
-        out.submit[i] = sc.stage(Stage.SUBMITTED).duration.sample(
-            _stream(seed, r, P_SUBMIT), (A, H)
-        )
-        out.decide[i] = sc.stage(Stage.DECIDED).duration.sample(_stream(seed, r, P_DECIDE), (A, H))
-        out.accept_u[i] = _stream(seed, r, P_ACCEPT).random((A, H))
-        out.resub[i] = sc.resubmission_delay.sample(_stream(seed, r, P_RESUB), (A, H))
-        out.pre[i] = sc.stage(Stage.PRE_DEPARTURE).duration.sample(_stream(seed, r, P_PRE), H)
-        out.ready[i] = sc.stage(Stage.READY).duration.sample(_stream(seed, r, P_READY), H)
-        out.arrive[i] = sc.stage(Stage.ARRIVED).duration.sample(_stream(seed, r, P_ARRIVE), H)
+        out.accept_u[:, i] = g.random((A, H))
+        out.resub[:, i] = sc.resubmission_delay.sample(g, (A, H))
         for t, ht in enumerate(HOLD_TYPES):
             spec = holds.get(ht)
             if spec is None or spec.rate_per_year == 0:
                 continue
-            g = _stream(seed, r, P_HOLDS + t)
             st = g.exponential(365.0 / spec.rate_per_year, H)
-            out.hold_start[i, :, t] = st
-            out.hold_end[i, :, t] = st + spec.duration.sample(g, H)
-        inc = sc.incidents
+            out.hold_start[t, i] = st
+            out.hold_end[t, i] = st + spec.duration.sample(g, H)
         if inc.rate_per_year > 0 and inc.fatality_per_person > 0:
-            g = _stream(seed, r, P_INCIDENTS)
             n = int(g.poisson(inc.rate_per_year * horizon / 365.0))
             times = np.sort(g.uniform(0.0, horizon, n))
             # the attack in which each person would die, if still present: geometric
             k = g.geometric(inc.fatality_per_person, P) - 1
             hit = k < n
             out.death[i, hit] = times[k[hit]]
-        if sc.withdrawn_per_year > 0 or sc.disappeared_per_year > 0:
-            g = _stream(seed, r, P_CLOSURES)
-            if sc.withdrawn_per_year > 0:
-                out.withdraw[i] = g.exponential(365.0 / sc.withdrawn_per_year, H)
-            if sc.disappeared_per_year > 0:
-                out.disappear[i] = g.exponential(365.0 / sc.disappeared_per_year, H)
+        if sc.withdrawn_per_year > 0:
+            out.withdraw[i] = g.exponential(365.0 / sc.withdrawn_per_year, H)
+        if sc.disappeared_per_year > 0:
+            out.disappear[i] = g.exponential(365.0 / sc.disappeared_per_year, H)
     return out
 
 
@@ -339,7 +343,7 @@ class _Holds:
     def __init__(self, start: F64, end: F64) -> None:
         self.start = start
         self.end = end
-        self.active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(start[:, :, t]).any()]
+        self.active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(start[t]).any()]
 
     def types_blocking(self, stage: Stage) -> list[int]:
         return [t for t in self.active if stage in HOLD_BLOCKS[HOLD_TYPES[t]]]
@@ -348,9 +352,17 @@ class _Holds:
         types = self.types_blocking(stage)
         for _ in range(len(types)):
             for ti in types:
-                s, e = self.start[:, :, ti], self.end[:, :, ti]
+                s, e = self.start[ti], self.end[ti]
                 t = np.where((s <= t) & (t < e), e, t)
         return t
+
+
+def _layer(stack: F64, attempt: I64) -> F64:
+    """``stack[attempt[r, h], r, h]``: the draw for each household's current attempt."""
+    out = stack[0].copy()
+    for a in range(1, min(int(attempt.max(initial=0)) + 1, stack.shape[0])):
+        out = np.where(attempt == a, stack[a], out)
+    return out
 
 
 def _find(nf: I64, base: I64, p: I64) -> I64:
@@ -574,13 +586,14 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
         if sub_spec.quota
         else None
     )
-    dec_q = _Quota(R, np.maximum(m.dec_quota, 0), m.dec_period, sc.horizon_days)
     has_dec_quota = m.dec_quota >= 0
+    dec_q = _Quota(R, np.where(has_dec_quota, m.dec_quota, 1), m.dec_period,
+                   sc.horizon_days if has_dec_quota.any() else 1.0)
     pledge_acc, sub_acc, dec_acc = acc_for("allocated"), acc_for("submitted"), acc_for("decided")
     dec_wait_pd = np.zeros((R, D))
     first_round = True
     for _round in range(A + 4):
-        alloc_dur = np.take_along_axis(dr.alloc, np.minimum(attempt, A - 1)[:, None, :], 1)[:, 0]
+        alloc_dur = _layer(dr.alloc, attempt)
         t_alloc, chosen = _allocate(m, need + alloc_dur, size_f, gone, used, tried, pledge_acc)
         got = np.isfinite(t_alloc)
         dest = np.where(got, chosen, dest)
@@ -595,7 +608,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
                 arr,
                 sub_in,
             )
-        sub_dur = np.take_along_axis(dr.submit, np.minimum(attempt, A - 1)[:, None, :], 1)[:, 0]
+        sub_dur = _layer(dr.submit, attempt)
         t_sub, _ = _stage_pass(sub_spec, sub_in, sub_dur, gone, size_f, holds, sub_acc, sub_q)
         if first_round:
             t_sub = np.where(
@@ -604,7 +617,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
                 arr,
                 t_sub,
             )
-        dec_dur = np.take_along_axis(dr.decide, np.minimum(attempt, A - 1)[:, None, :], 1)[:, 0]
+        dec_dur = _layer(dr.decide, attempt)
         t_dec = _decide(
             m,
             t_sub,
@@ -619,7 +632,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
             dec_wait_pd,
         )
         decided = np.isfinite(t_dec)
-        u = np.take_along_axis(dr.accept_u, np.minimum(attempt, A - 1)[:, None, :], 1)[:, 0]
+        u = _layer(dr.accept_u, attempt)
         ok = decided & (u < m.accept[np.maximum(dest, 0)])
         accepted = np.where(ok, t_dec, accepted)
         rejected = decided & ~ok
@@ -632,7 +645,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
             (np.broadcast_to(rr[:, None], (R, H))[release], dest[release]),
             -rel_amount[release],
         )
-        resub = np.take_along_axis(dr.resub, np.minimum(attempt, A - 1)[:, None, :], 1)[:, 0]
+        resub = _layer(dr.resub, attempt)
         attempt = attempt + decided
         untried = ~tried.all(2)
         can_retry = rejected & (attempt < A) & untried & (gone > t_dec)
@@ -727,22 +740,14 @@ def _allocate(
     t_s = np.full((H, R), INF)
     d_s = np.zeros((H, R), dtype=np.int64)
     open_day, cum, prio = m.open_day, m.cum_places, m.priority.astype(np.float64)
+    drange = np.arange(m.D)[None, :]
     for j in range(n):
         t = rc[j]
         s = sc[j]
         room = cum[None, :, :] - used[:, :, None] >= s[:, None, None]
         kf = room.argmax(2)
         has = room.any(2) & ~tried[rr, hc[j]]
-        tau = np.where(
-            has,
-            np.maximum(
-                t[:, None],
-                np.take_along_axis(
-                    np.broadcast_to(open_day, (R, *open_day.shape)), kf[:, :, None], 2
-                )[:, :, 0],
-            ),
-            INF,
-        )
+        tau = np.where(has, np.maximum(t[:, None], open_day[drange, kf]), INF)
         tmin = tau.min(1)
         cand = (tau == tmin[:, None]) & np.isfinite(tau)
         pr = np.where(cand, prio[None, :], INF)
@@ -848,9 +853,25 @@ def _depart(
     rc, sc_, gc, dc = _sorted_cols(order, ready, size, gone, dest)
     hc = order.T
     rem = np.broadcast_to(m.dep_seats.astype(np.float64), (R, K)).copy()
-    nf = np.tile(np.arange(K + 1, dtype=np.int64), R)
-    base = np.arange(R, dtype=np.int64) * (K + 1)
-    rr = np.arange(R)
+    # each destination's boardable departures, as positions in its own list, so a
+    # household skips flights it may not take; row D is "no destination yet"
+    Dp = m.D + 1
+    lists = [np.nonzero(m.dep_allowed[d, :K])[0] for d in range(Dp)]
+    L = max(1, max(len(x) for x in lists))
+    idx_of = np.full((Dp, L + 1), K, dtype=np.int64)
+    off = 10.0 * (float(np.abs(book).max()) + sc.horizon_days + 1.0)
+    flat = np.empty((Dp, L))
+    for d, lst in enumerate(lists):
+        idx_of[d, : len(lst)] = lst
+        flat[d] = d * off + off / 2
+        flat[d, : len(lst)] = d * off + book[lst]
+    flat_r = flat.ravel()
+    pos_of = np.full((Dp, K), -1, dtype=np.int64)
+    for d, lst in enumerate(lists):
+        pos_of[d, lst] = np.arange(len(lst))
+    dgrid = np.broadcast_to(np.arange(Dp, dtype=np.int64)[:, None], (Dp, R))
+    nf = np.tile(np.arange(L + 1, dtype=np.int64), R * Dp)
+    rr = np.arange(R, dtype=np.int64)
     W = 8
     offs = np.arange(W)
     bt = holds.types_blocking(Stage.BOOKED)
@@ -858,41 +879,49 @@ def _depart(
     out_s = np.full((H, R), INF)
     dep_day_pad = np.append(day, INF)
     book_pad = np.append(book, INF)
-    allowed = np.concatenate([m.dep_allowed[:, :K], np.zeros((m.D + 1, 1), dtype=bool)], 1)
     for j in range(n):
         t = rc[j]
         valid = np.isfinite(t)
         s = sc_[j]
         g = gc[j]
-        d = dc[j].astype(np.int64)
+        d = np.where(dc[j] < 0, m.D, dc[j]).astype(np.int64)
         h = hc[j]
-        hs = holds.start[rr, h]
-        he = holds.end[rr, h]
-        k0 = np.searchsorted(book, np.where(valid, t, INF), side="left").astype(np.int64)
-        k = _find(nf, base, k0)
+        hs = holds.start[:, rr, h]
+        he = holds.end[:, rr, h]
+        tq = np.minimum(np.where(valid, t, off / 4), off / 4) + d * off
+        pos = np.searchsorted(flat_r, tq, side="left").astype(np.int64) - d * L
+        base = (rr * Dp + d) * (L + 1)
+        pos = _find(nf, base, np.minimum(pos, L))
         chosen = np.full(R, K, dtype=np.int64)
-        pending = valid & (k < K)
+        pending = valid & (pos < L)
         while pending.any():
-            kw = np.minimum(k[:, None] + offs[None, :], K)
-            okw = (rem[rr[:, None], np.minimum(kw, K - 1)] >= s[:, None]) & (kw < K)
-            okw &= allowed[d[:, None], kw]
+            pw = np.minimum(pos[:, None] + offs[None, :], L)
+            kw = idx_of[d[:, None], pw]
+            okw = (kw < K) & (rem[rr[:, None], np.minimum(kw, K - 1)] >= s[:, None])
             dd = dep_day_pad[kw]
             bb = book_pad[kw]
             okw &= g[:, None] > dd
             for ti in bt:
-                okw &= ~((hs[:, ti, None] <= bb) & (bb < he[:, ti, None]))
+                okw &= ~((hs[ti][:, None] <= bb) & (bb < he[ti][:, None]))
             for ti in dt_:
-                okw &= ~((hs[:, ti, None] <= dd) & (dd < he[:, ti, None]))
+                okw &= ~((hs[ti][:, None] <= dd) & (dd < he[ti][:, None]))
             found = okw.any(1) & pending
-            first = kw[rr, okw.argmax(1)]
-            chosen = np.where(found, first, chosen)
+            first = okw.argmax(1)
+            chosen = np.where(found, kw[rr, first], chosen)
             pending &= ~found
-            k = np.where(pending, k + W, k)
-            pending &= k < K
+            pos = np.where(pending, pos + W, pos)
+            pending &= pos < L
         hit = chosen < K
         kc = np.minimum(chosen, K - 1)
         rem[rr, kc] -= np.where(hit, s, 0.0)
-        nf[base + kc] = np.where(hit & (rem[rr, kc] <= 0), kc + 1, nf[base + kc])
+        full = hit & (rem[rr, kc] <= 0)
+        if full.any():
+            # a full departure is skipped from now on in every destination's list
+            posk = pos_of[:, kc[full]]
+            rows = rr[full][None, :]
+            mark = posk >= 0
+            cells = ((rows * Dp + dgrid[:, : rows.shape[1]]) * (L + 1) + posk)[mark]
+            nf[cells] = posk[mark] + 1
         dday = np.where(hit, day[kc], INF)
         w = np.where(hit, dday - t, 0.0)
         acc.wait_hd += w
