@@ -285,6 +285,7 @@ _DIGRAPHS: tuple[tuple[str, str], ...] = (
 _SINGLE = str.maketrans({"c": "k", "g": "q", "x": "h", "w": "v"})
 _VOWELS = frozenset("aeiouy")
 _SEPARATOR = re.compile(r"[^a-z' ]")
+_OW_VOWEL = re.compile(r"(?<=o)w(?![aeiouy])")
 
 
 def _token_key(token: str) -> str:
@@ -292,6 +293,7 @@ def _token_key(token: str) -> str:
         token = token[1:]
     for pair, code in _DIGRAPHS:
         token = token.replace(pair, code)
+    token = _OW_VOWEL.sub("ou", token)  # Mowsavi = Mousavi: w closing a vowel is a vowel
     token = token.translate(_SINGLE).replace("'", "")
     if not token:
         return ""
@@ -317,8 +319,9 @@ def phonetic_key(text: str) -> str:
     Hossein, Hussein, Hosein, Hosseyn -> "hsn"; Mohammad, Muhammad, Mohammed -> "mhmd";
     Fatemeh, Fatima, Fateme -> "ftm"; Ghasem, Qasem, Gasem -> "qsm"; Ebrahim, Ibrahim ->
     "abrhm". Rules: digraphs first (kh->h, gh/q/g->q, sh, ch, zh/j, ph->f, w->v), a final
-    silent h after a vowel dropped, any initial vowel written "a", other vowels (and y
-    after the first letter) dropped, repeated consonants collapsed. Tokens are kept
+    silent h after a vowel dropped, w closing a vowel (Mowsavi) read as u, any initial
+    vowel written "a", other vowels (and y after the first letter) dropped, repeated
+    consonants collapsed. Tokens are kept
     separate by spaces; compare ``name_key`` for a space-insensitive key.
     """
     folded = unicodedata.normalize("NFKD", text.casefold())
