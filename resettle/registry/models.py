@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -199,3 +200,75 @@ class HouseholdLink(DomainModel):
             models.UniqueConstraint(fields=["first", "second"], name="unique_household_link"),
             models.CheckConstraint(condition=~Q(first=models.F("second")), name="link_not_self"),
         ]
+
+
+class ChangeSource(models.TextChoices):
+    CREATED = "created", "Registered"
+    EDIT = "edit", "Edited"
+    IMPORT = "import", "Imported"
+    MERGE = "merge", "Merged"
+
+
+#: person fields whose values are never copied into the history (encrypted at rest)
+SENSITIVE_PERSON_FIELDS = frozenset(
+    {"given_name_original", "family_name_original", "phone", "document_number"}
+)
+
+
+class PersonChange(DomainModel):
+    """One change to a person: who, when, how, and which fields (the person's history).
+
+    ``changes`` maps a field name to ``{"from": old, "to": new}``; for fields encrypted at rest
+    only ``{"changed": true}`` is kept, so the history never holds them in clear text.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=ChangeSource.choices)
+    #: the person's version after this change (what an edit conflict is computed from)
+    person_version = models.PositiveIntegerField()
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["person", "at", "person_version"]
+        indexes = [models.Index(fields=["person", "person_version"])]
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", "To review"
+    MERGED = "merged", "Same person (merged)"
+    DISTINCT = "distinct", "Not the same"
+
+
+class DuplicateCandidate(DomainModel):
+    """A pair proposed by the duplicate scan, and the reviewer's decision on it.
+
+    ``first`` is the record whose registration id sorts first. A "not the same" decision
+    stays, so the pair is never proposed again.
+    """
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=8, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="unique_duplicate_pair"),
+            models.CheckConstraint(
+                condition=~Q(first=models.F("second")), name="duplicate_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "score"])]
