@@ -32,9 +32,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-otp's own TOTP/static plugins are not installed: they keep secrets and
+    # recovery codes in clear; resettle.accounts provides sealed equivalents.
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "resettle.accounts",
     "resettle.audit",
@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "resettle.audit.middleware.RequestContextMiddleware",
     "resettle.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # after login-required: a signed-in but unverified session reaches only the 2FA pages
+    "resettle.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -119,6 +121,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+# Behind the TLS proxy the client address is the last X-Forwarded-For hop (the one the
+# proxy appended); without a proxy only REMOTE_ADDR counts (the header could be forged).
+AXES_CLIENT_IP_CALLABLE = "resettle.accounts.throttle.client_address"
+RESETTLE_BEHIND_PROXY = CONFIG.https
 
 # Sessions: short-lived, server-side, closed with the browser; idle timeout enforced by
 # resettle.accounts.middleware.SessionPolicyMiddleware.
@@ -128,12 +134,15 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_NAME = "resettle_session"
-CSRF_COOKIE_NAME = "resettle_csrf"
+#: sessions always end this long after sign-in, however active (idle timeout is separate)
+SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE
 
 # Transport: TLS is terminated by a proxy in front outside demo and debug mode.
 _PRODUCTION = not DEBUG and not DEMO_MODE
 _HTTPS = CONFIG.https
+# __Host- cookies are bound to this exact origin over HTTPS (no Domain, Path=/)
+SESSION_COOKIE_NAME = "__Host-resettle_session" if _HTTPS else "resettle_session"
+CSRF_COOKIE_NAME = "__Host-resettle_csrf" if _HTTPS else "resettle_csrf"
 SESSION_COOKIE_SECURE = _HTTPS
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_SSL_REDIRECT = _HTTPS
@@ -151,9 +160,12 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# Two-factor authentication is mandatory outside demo mode.
+# Two-factor authentication is mandatory outside demo mode (resettle.accounts.middleware).
 RESETTLE_REQUIRE_2FA = not DEMO_MODE
 OTP_TOTP_ISSUER = "resettle"
+OTP_TOTP_THROTTLE_FACTOR = 1
+#: how many one-time recovery codes a user gets at enrolment
+RESETTLE_RECOVERY_CODES = 10
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -1,11 +1,18 @@
-"""Role assignments: which roles a user holds, and over which site or destination."""
+"""Role assignments (roles, site, destination) and the second-factor devices."""
 
 from __future__ import annotations
+
+import time
+from base64 import b32encode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
+from resettle.accounts.crypto import digest, seal, unseal
 from resettle.accounts.policy import ROLE_LABELS, Role
 
 ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
@@ -38,3 +45,110 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator whose secret is stored sealed (AES-GCM), never in clear.
+
+    Same fields and verification as django-otp's TOTPDevice; ``last_t`` makes a code
+    unusable a second time within its window, and ThrottlingMixin slows guessing.
+    """
+
+    sealed_key = models.TextField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    @staticmethod
+    def _context(user_id: object) -> str:
+        return f"totp:{user_id}"
+
+    def set_key(self, key: bytes) -> None:
+        self.sealed_key = seal(key, context=self._context(self.user_id))
+
+    @property
+    def bin_key(self) -> bytes:
+        return unseal(self.sealed_key, context=self._context(self.user_id))
+
+    def verify_token(self, token: object) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        text = str(token).strip()
+        verified = False
+        if text.isdigit() and len(text) == self.digits:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = bool(totp.verify(int(text), self.tolerance, self.last_t + 1))
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    @property
+    def config_url(self) -> str:
+        """otpauth:// URI for authenticator apps (shown once, as a QR code and as text)."""
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "resettle")).replace(":", "")
+        label = quote(f"{issuer}:{self.user.get_username()}")
+        params = urlencode(
+            {"secret": self.base32_key, "algorithm": "SHA1", "digits": self.digits,
+             "period": self.step, "issuer": issuer}
+        )
+        return f"otpauth://totp/{label}?{params}"
+
+    @property
+    def base32_key(self) -> str:
+        return b32encode(self.bin_key).decode("ascii").rstrip("=")
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """One-time recovery codes, stored only as keyed digests."""
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery codes"
+
+    def verify_token(self, token: object) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        text = normalise_recovery_code(str(token))
+        match = self.codes.filter(digest=recovery_digest(self.user_id, text)).first()
+        if match is None:
+            self.throttle_increment(commit=True)
+            return False
+        match.delete()
+        self.throttle_reset(commit=True)
+        return True
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"
+
+
+def normalise_recovery_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def recovery_digest(user_id: object, code: str) -> str:
+    return digest(normalise_recovery_code(code), context=f"recovery:{user_id}")

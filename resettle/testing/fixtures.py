@@ -68,6 +68,11 @@ def make_user(username: str, role: Role | None, **scope: Any) -> Any:
 
 @pytest.fixture
 def camp(db: Any) -> SmallCamp:
+    return build_camp()
+
+
+def build_camp() -> SmallCamp:
+    """The small camp, for fixtures of wider scope (e.g. the authorization matrix)."""
     site = Site.objects.create(name="Camp A", country="IQ")
     other = Site.objects.create(name="Camp B", country="IQ")
     de = Destination.objects.create(code="DE", name="Germany", languages=["de"])
@@ -104,6 +109,9 @@ def _test_transport_and_hashing(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # client.force_login() skips the second factor; tests of the 2FA gate switch it back
+    # on (resettle/accounts/tests) and verify sessions with testing.objects.login_verified
+    settings.RESETTLE_REQUIRE_2FA = False
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
                                  *settings.PASSWORD_HASHERS]

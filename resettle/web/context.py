@@ -26,6 +26,8 @@ NAV: tuple[tuple[str, str, Action | None], ...] = (
     ("Forecast", "forecast:whatif", Action.RUN_FORECAST),
     ("Exports", "audit:exports", Action.EXPORT),
     ("Audit", "audit:events", Action.VIEW_AUDIT),
+    ("Users", "accounts:users", Action.MANAGE_USERS),
+    ("Account", "accounts:security", None),
 )
 
 

@@ -1,0 +1,216 @@
+"""Records per object kind for the authorization matrix, and signing in with 2FA in tests.
+
+The matrix test (resettle/accounts/tests/test_matrix.py) needs, for every route that names
+a record, one record the user may reach and one that exists but lies outside the user's
+scope. Each kind registers an :class:`ObjectKind` here. The ``in_scope``/``out_of_scope``
+functions state the *expected* reach from the user's role assignments (an oracle written
+from the policy, deliberately not by calling the selectors under test).
+
+To add a kind (e.g. "departure"): write two functions ``(camp, user) -> record | None``
+and register them::
+
+    register(ObjectKind("departure", in_scope=_departure_in, out_of_scope=_departure_out))
+
+Return None from ``in_scope`` when no record of the kind can be in the user's scope, and
+from ``out_of_scope`` when the user's scope covers every record of the kind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from resettle.accounts.models import RoleAssignment
+from resettle.accounts.policy import Role
+from resettle.testing.fixtures import SmallCamp
+
+Finder = Callable[[SmallCamp, Any], Any]
+
+#: the id used for "no such record" (well-formed, never created)
+MISSING_ID = uuid.UUID("00000000-0000-4000-8000-00000000dead")
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    name: str
+    in_scope: Finder
+    out_of_scope: Finder
+    #: False for kinds the URL does not name by id (the record is the user's own);
+    #: then ``clear`` removes it, to check the route's "missing" answer
+    url_id: bool = True
+    clear: Callable[[SmallCamp, Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("ObjectKind.name must not be empty")
+        if not self.url_id and self.clear is None:
+            raise ValueError(f"ObjectKind {self.name!r}: kinds without a URL id need clear()")
+
+
+KINDS: dict[str, ObjectKind] = {}
+
+
+def register(kind: ObjectKind) -> ObjectKind:
+    if kind.name in KINDS:
+        raise ValueError(f"object kind {kind.name!r} is registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind(name: str) -> ObjectKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise LookupError(
+            f"no factory for object kind {name!r}: register one in resettle/testing/objects.py"
+        ) from None
+
+
+# --- the reach a user should have, read from the role assignments ------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    all_sites: bool
+    site_ids: frozenset[Any]
+    destination_ids: frozenset[Any]
+
+
+def reach_of(user: Any) -> Reach:
+    all_sites = bool(getattr(user, "is_superuser", False))
+    sites: set[Any] = set()
+    destinations: set[Any] = set()
+    for a in RoleAssignment.objects.filter(user=user):
+        if a.role == Role.LIAISON:
+            destinations.add(a.destination_id)
+        elif a.site_id is None:
+            all_sites = True
+        else:
+            sites.add(a.site_id)
+    return Reach(all_sites, frozenset(sites), frozenset(destinations))
+
+
+def household_reachable(household: Any, reach: Reach) -> bool:
+    from resettle.casework.models import Submission, SubmissionStatus
+
+    if reach.all_sites or household.site_id in reach.site_ids:
+        return True
+    return Submission.objects.filter(
+        household=household, destination_id__in=reach.destination_ids
+    ).exclude(status=SubmissionStatus.WITHDRAWN).exists()
+
+
+def person_reachable(person: Any, reach: Reach) -> bool:
+    from resettle.registry.models import Membership
+
+    if reach.all_sites or person.site_id in reach.site_ids:
+        return True
+    return any(
+        household_reachable(m.household, reach)
+        for m in Membership.objects.filter(person=person, active=True).select_related(
+            "household")
+    )
+
+
+def _households(camp: SmallCamp) -> list[Any]:
+    return [camp.household_de, camp.household_no, camp.household_new]
+
+
+def _first(items: list[Any], test: Callable[[Any], bool]) -> Any:
+    return next((item for item in items if test(item)), None)
+
+
+def _household_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_households(camp), lambda h: household_reachable(h, reach))
+
+
+def _household_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_households(camp), lambda h: not household_reachable(h, reach))
+
+
+def _persons(camp: SmallCamp) -> list[Any]:
+    from resettle.registry.models import Person
+
+    return list(Person.objects.order_by("registration_id"))
+
+
+def _person_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_persons(camp), lambda p: person_reachable(p, reach))
+
+
+def _person_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_persons(camp), lambda p: not person_reachable(p, reach))
+
+
+register(ObjectKind("household", in_scope=_household_in, out_of_scope=_household_out))
+register(ObjectKind("person", in_scope=_person_in, out_of_scope=_person_out))
+
+
+# --- the user's own pending authenticator (enrolment QR code) ------------------------------
+
+
+def _pending_authenticator(camp: SmallCamp, user: Any) -> Any:
+    import secrets
+
+    from resettle.accounts.models import SealedTOTPDevice
+
+    device = SealedTOTPDevice(user=user, name="pending", confirmed=False)
+    device.set_key(secrets.token_bytes(20))
+    device.save()
+    return device
+
+
+def _clear_pending(camp: SmallCamp, user: Any) -> None:
+    from resettle.accounts.models import SealedTOTPDevice
+
+    SealedTOTPDevice.objects.filter(user=user, confirmed=False).delete()
+
+
+register(ObjectKind("pending_authenticator", in_scope=_pending_authenticator,
+                    out_of_scope=lambda camp, user: None, url_id=False, clear=_clear_pending))
+
+
+# --- signing in with the second factor --------------------------------------------------
+
+
+def confirmed_authenticator(user: Any) -> Any:
+    """The user's confirmed authenticator, created (with a random secret) if missing."""
+    import secrets
+
+    from resettle.accounts.models import SealedTOTPDevice
+
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = SealedTOTPDevice(user=user, name="test", confirmed=True)
+        device.set_key(secrets.token_bytes(20))
+        device.save()
+    return device
+
+
+def current_code(device: Any, offset_steps: int = 0) -> str:
+    """The code the user's authenticator app shows now (or ``offset_steps`` later)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    generator.time = time.time() + offset_steps * device.step
+    return f"{generator.token():0{device.digits}d}"
+
+
+def login_verified(client: Any, user: Any) -> Any:
+    """force_login plus a passed second factor, as after a real sign-in with TOTP."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = confirmed_authenticator(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
