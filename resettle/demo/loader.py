@@ -32,6 +32,7 @@ from resettle.core.stages import Stage
 from resettle.departures.models import Departure, ManifestEntry, ManifestStatus
 from resettle.destinations.models import Destination, Pledge
 from resettle.incidents.models import Casualty, Exposure, Incident
+from resettle.incidents.risk import refresh_household_risk
 from resettle.registry.models import Household, Membership, Person, Site
 from resettle.registry.naming import search_name_for
 
@@ -229,6 +230,7 @@ def _write_camp(camp: demo_camp.DemoCamp) -> None:
     )
     _write_departures(camp, site, destinations)
     _write_incidents(camp, site)
+    refresh_household_risk(Household.objects.all(), today=camp.today)
 
 
 def _write_departures(

@@ -81,3 +81,32 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} exposed to {self.incident_id}"
+
+
+class PrincipalReview(DomainModel):
+    """A household whose principal applicant died: a proposed successor to confirm."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.CASCADE, related_name="principal_reviews"
+    )
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT)
+    deceased_principal = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_principal = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+"
+    )
+    chosen_principal = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"principal review for {self.household_id}"
