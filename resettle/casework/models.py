@@ -58,7 +58,17 @@ class Submission(DomainModel):
     )
     decision = models.CharField(max_length=10, choices=DECISION_CHOICES, blank=True, default="")
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     decision_notes = models.TextField(blank=True, default="")
+    #: a split decision lets the accepted members go on only once someone confirms who stays
+    split_confirmed_at = models.DateTimeField(null=True, blank=True)
+    split_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["household", "submitted_at"]
@@ -124,6 +134,12 @@ class Hold(DomainModel):
         related_name="+",
     )
     lift_reason = models.CharField(max_length=500, blank=True, default="")
+    #: a proposed hold (e.g. after an incident) blocks only once someone confirms it
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-start_date"]
@@ -147,6 +163,10 @@ class Document(DomainModel):
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["person", "kind", "-valid_until"]
