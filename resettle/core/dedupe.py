@@ -34,6 +34,7 @@ from datetime import date
 from rapidfuzz.distance import Indel, JaroWinkler
 
 from resettle.core.names import (
+    canonical_name,
     final_vowel,
     fold_latin,
     name_key,
@@ -161,7 +162,7 @@ class MatchWeights:
     weak_cutoff: float = 0.80
     swapped_penalty: float = 0.5
     # date of birth
-    dob_same_full: float = 3.0
+    dob_same_full: float = 5.0
     dob_same_month: float = 2.0
     dob_same_year_estimated: float = 1.5
     dob_year_off_one_estimated: float = 0.5
@@ -252,6 +253,8 @@ class _NameForms:
     script: str  # normalised original script without spaces, "" if none
     skey: str  # phonetic key of the original script, "" if none
     sfin: str
+    from_script: bool  # the Latin form is a transliteration of the script
+    canon: str | None  # the listed name this spelling stands for, if known
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -303,6 +306,8 @@ class _Interner:
                 script=script,
                 skey=skey,
                 sfin=final_vowel(original) if script else "",
+                from_script=not latin and bool(script),
+                canon=canonical_name(original if not latin and script else folded),
             )
             self._forms[cache_key] = forms
             self.forms.append(forms)
@@ -377,19 +382,25 @@ def _compare_names(x: _NameForms, y: _NameForms) -> tuple[int, float]:
         return _MISSING, 0.0
     if x.script and y.script and x.script == y.script:
         return _SCRIPT, 1.0
+    cross = x.from_script or y.from_script
     if x.latin and x.latin == y.latin:
-        return _EXACT, 1.0
+        return (_CROSS if cross else _EXACT), 1.0
     both_scripts = bool(x.script and y.script)
+    if x.canon is not None and y.canon is not None and not both_scripts:
+        # both are listed names: the table decides (Hussein = Hossein, Hassan != Hossein)
+        if x.canon == y.canon:
+            return (_CROSS if cross else _VARIANT), 1.0
+        return _DIFFER, JaroWinkler.similarity(x.latin, y.latin)
     loose = False
     if not both_scripts:
-        for ka, fa, kb, fb, cross in (
+        for ka, fa, kb, fb, via_script in (
             (x.lkey, x.lfin, y.lkey, y.lfin, False),
             (x.skey, x.sfin, y.lkey, y.lfin, True),
             (x.lkey, x.lfin, y.skey, y.sfin, True),
         ):
             if ka and ka == kb:
                 if fa == fb:
-                    return (_CROSS if cross else _VARIANT), 1.0
+                    return (_CROSS if (via_script or cross) else _VARIANT), 1.0
                 loose = True  # same consonants, another final vowel: Zahra / Zohreh
     if x.tokens == y.tokens:
         sim = JaroWinkler.similarity(x.latin, y.latin)

@@ -22,9 +22,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from resettle.core.persian_names import FAMILY_NAMES, GIVEN_NAMES_FEMALE, GIVEN_NAMES_MALE
+from resettle.core.persian_names import (
+    FAMILY_NAMES,
+    GIVEN_NAMES_FEMALE,
+    GIVEN_NAMES_MALE,
+    VARIANT_SPELLINGS,
+)
 
 __all__ = [
+    "canonical_name",
     "final_vowel",
     "fold_latin",
     "has_arabic_script",
@@ -387,3 +393,35 @@ def final_vowel(text: str) -> str:
     if word.endswith(("o", "u")):
         return "u"
     return ""
+
+
+def _build_canonical() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for latin, _persian in (*GIVEN_NAMES_MALE, *GIVEN_NAMES_FEMALE, *FAMILY_NAMES):
+        table.setdefault(fold_latin(latin), latin)
+    for canonical, variants in VARIANT_SPELLINGS.items():
+        for variant in variants:
+            table.setdefault(fold_latin(variant), canonical)
+    return table
+
+
+_CANONICAL: dict[str, str] = _build_canonical()
+
+
+@lru_cache(maxsize=65536)
+def canonical_name(text: str) -> str | None:
+    """The listed name a spelling stands for ("Hussein" -> "Hossein"), or None if unknown.
+
+    Why: a few distinct, very common names share a consonant skeleton (Hassan / Hossein,
+    Mahmoud / Mohammad, Zahra / Zohreh). When both spellings are known names, the name
+    table decides instead of the phonetic key. Every token must be known; Persian script is
+    transliterated first.
+    """
+    latin = fold_latin(transliterate(text)) if has_arabic_script(text) else fold_latin(text)
+    tokens = latin.split()
+    if not tokens:
+        return None
+    names = [_CANONICAL.get(t) for t in tokens]
+    if any(n is None for n in names):
+        return None
+    return " ".join(n for n in names if n is not None)
