@@ -290,9 +290,7 @@ def test_generator_is_seeded_and_has_known_truth() -> None:
 
 def test_generator_names_come_from_the_synthetic_lists() -> None:
     gen = generate(1000, seed=1)
-    latin_tokens = {
-        t.lower() for n in GIVEN_NAMES_MALE + GIVEN_NAMES_FEMALE for t in n[0].split()
-    }
+    latin_tokens = {t.lower() for n in GIVEN_NAMES_MALE + GIVEN_NAMES_FEMALE for t in n[0].split()}
     originals = [r for r in gen.records if r.given_original]
     assert originals
     # untouched registrations carry list names; variants stay close to them

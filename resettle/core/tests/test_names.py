@@ -35,13 +35,19 @@ ZWNJ, ZWJ, LRM, RLM = "\u200c", "\u200d", "\u200e", "\u200f"
         ("\u0643\u0631\u064a\u0645\u06cc", "\u06a9\u0631\u06cc\u0645\u06cc"),  # Arabic kaf
         ("\u0641\u0627\u0637\u0645\u0629", "\u0641\u0627\u0637\u0645\u0647"),  # teh marbuta
         ("\u0623\u062d\u0645\u062f", "\u0627\u062d\u0645\u062f"),  # alef with hamza above
-        ("\u0625\u0628\u0631\u0627\u0647\u06cc\u0645", "\u0627\u0628\u0631\u0627\u0647\u06cc\u0645"),  # noqa: E501
+        (
+            "\u0625\u0628\u0631\u0627\u0647\u06cc\u0645",
+            "\u0627\u0628\u0631\u0627\u0647\u06cc\u0645",
+        ),
         ("\u0622\u0631\u0634", "\u0627\u0631\u0634"),  # alef madda
         ("\u0645\u0624\u0645\u0646", "\u0645\u0648\u0645\u0646"),  # waw with hamza
         ("\u0631\u0636\u0627\u0626\u06cc", "\u0631\u0636\u0627\u06cc\u06cc"),  # yeh with hamza
         ("\u0645\u0640\u0640\u062d\u0645\u062f", "\u0645\u062d\u0645\u062f"),  # tatweel
         ("\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f", "\u0645\u062d\u0645\u062f"),  # harakat
-        ("\u0646\u06cc\u06a9" + ZWNJ + "\u067e\u0648\u0631", "\u0646\u06cc\u06a9\u067e\u0648\u0631"),  # noqa: E501
+        (
+            "\u0646\u06cc\u06a9" + ZWNJ + "\u067e\u0648\u0631",
+            "\u0646\u06cc\u06a9\u067e\u0648\u0631",
+        ),
         (RLM + "\u0639\u0644\u06cc" + LRM + ZWJ, "\u0639\u0644\u06cc"),
         ("\u06f1\u06f3\u06f6\u06f2", "1362"),  # Persian digits
         ("\ufe97\ufe92\ufeae\ufb8f\ufeea", "\u062a\u0628\u0631\u06a9\u0647"),  # presentation forms
@@ -118,8 +124,7 @@ def test_every_listed_name_has_the_same_key_in_both_scripts() -> None:
     mismatched = [
         (latin, persian)
         for latin, persian in (*GIVEN_NAMES_MALE, *GIVEN_NAMES_FEMALE, *FAMILY_NAMES)
-        if phonetic_key(latin) != script_key(persian)
-        or final_vowel(latin) != final_vowel(persian)
+        if phonetic_key(latin) != script_key(persian) or final_vowel(latin) != final_vowel(persian)
     ]
     assert mismatched == []
 
@@ -171,9 +176,11 @@ def test_final_vowel_tells_zahra_from_zohreh() -> None:
 def test_name_key_ignores_spaces_and_zwnj() -> None:
     assert name_key("Mohammad Reza") == name_key("Mohammadreza")
     assert name_key("Abdol Lahi") == name_key("Abdollahi")
-    assert name_key("\u0646\u06cc\u06a9 \u067e\u0648\u0631") == name_key(
-        "\u0646\u06cc\u06a9" + ZWNJ + "\u067e\u0648\u0631"
-    ) == name_key("Nikpour")
+    assert (
+        name_key("\u0646\u06cc\u06a9 \u067e\u0648\u0631")
+        == name_key("\u0646\u06cc\u06a9" + ZWNJ + "\u067e\u0648\u0631")
+        == name_key("Nikpour")
+    )
 
 
 def test_dispatch_by_script() -> None:
