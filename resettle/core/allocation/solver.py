@@ -335,7 +335,8 @@ class _MasterLP:
         self.h.changeRowBounds(int(self.persons_row), float(minimum), _INF)
 
     def run(self, time_limit: float) -> bool:
-        self.h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+        # HiGHS counts its time limit from the object's creation, across runs
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.05, float(time_limit)))
         self.h.run()
         return self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
@@ -400,8 +401,7 @@ def _solve_lp(
     """Solve the master, pricing in columns with positive reduced cost until none is left."""
     inst = master.inst
     master.set_cost(cost_all)
-    if persons_lower > -_INF:
-        master.require_persons(persons_lower)
+    master.require_persons(persons_lower)
     while True:
         ok = master.run(deadline - clock())
         duals = master.duals(persons_lower)
@@ -421,7 +421,7 @@ def _solve_lp(
 
 
 def _round(inst: _Instance, master: _MasterLP, x: FloatArray, assign: IntArray) -> None:
-    """Fill ``assign`` (unit -> column or -1): integral LP units, then split units, greedily."""
+    """Fill ``assign`` (unit -> column or -1) with the units the LP placed whole."""
     resid = inst.capacity.copy()
     cols = master.cols
     best_val = np.full(inst.n_units, -1.0)
@@ -438,13 +438,12 @@ def _round(inst: _Instance, master: _MasterLP, x: FloatArray, assign: IntArray) 
     )
     for u in order:
         j = int(best_col[u])
-        if j < 0 or best_val[u] <= 1e-6:
+        if j < 0 or best_val[u] < 1 - 1e-6:
             continue
         d = int(inst.col_dest[j])
         if _fits(inst, resid, u, d):
             assign[u] = j
             resid[d] -= inst.unit_usage[u]
-    _greedy_fill(inst, resid, assign)
 
 
 def _greedy_fill(inst: _Instance, resid: FloatArray, assign: IntArray) -> None:
@@ -689,26 +688,32 @@ def _optimise(
     else:
         master.add(np.arange(n_cols, dtype=np.int64))
 
-    # phase 1: persons
+    # weighted LP (persons first through a large weight): fast, and nearly always already
+    # lexicographic; then the pure persons LP (warm, usually no pivots) for a proven persons
+    # bound; then the score LP with persons held at that maximum, for the score prices.
     persons_cost = inst.unit_persons[inst.col_unit]
-    lp1_ok, duals1 = _solve_lp(
-        master, persons_cost, -_INF, deadline, clock, opts.columns_added_per_unit
+    weight = 1.0 + 2.0 * float(np.abs(inst.col_score).max(initial=0.0))
+    add = opts.columns_added_per_unit
+    lp0_ok, _ = _solve_lp(
+        master, inst.col_score + weight * persons_cost, -_INF, deadline, clock, add
     )
+    lp1_ok, duals1 = _solve_lp(master, persons_cost, -_INF, deadline, clock, add)
     persons_lp = float(master.h.getInfo().objective_function_value)
     persons_bound = duals1.bound
     if integral_persons:
         persons_bound = math.floor(persons_bound + 1e-6)
-    # phase 2: score, persons held at the LP maximum
-    persons_req = persons_lp - 1e-7 * max(1.0, persons_lp)
-    lp2_ok, duals2 = _solve_lp(
-        master, inst.col_score, persons_req, deadline, clock, opts.columns_added_per_unit
-    )
+    persons_req = persons_lp - 1e-9 * max(1.0, persons_lp)
+    lp2_ok, duals2 = _solve_lp(master, inst.col_score, persons_req, deadline, clock, add)
     prices[:] = duals2.cap
     x = master.values()
     _round(inst, master, x, assign)
     method = f"lp{'+colgen' if colgen else ''}({master.cols.size} cols)+rounding"
-    if clock() < deadline and _repair(inst, assign, seed, deadline, clock):
+    if clock() < deadline and _repair(inst, assign, weight, seed, deadline, clock):
         method += "+repair"
+    resid = inst.capacity.copy()
+    for u in np.flatnonzero(assign >= 0).tolist():
+        resid[int(inst.col_dest[assign[u]])] -= inst.unit_usage[u]
+    _greedy_fill(inst, resid, assign)
 
     rc = _reduced_costs(inst, inst.col_score, duals2)
     lam = -duals2.persons  # score lost per extra person required, >= 0
@@ -716,33 +721,18 @@ def _optimise(
     def bound_at(persons: float) -> float:
         return duals2.bound + lam * max(0.0, persons_req - persons)
 
-    # persons: reach the LP bound if rounding and repair fell short
+    # MIP over the columns within delta of the LP optimum (reduced costs of the score LP),
+    # persons first through the same weight as the LP; delta widened to the gap left.
+    objective = inst.col_score + weight * persons_cost
     persons_now, score_now = _totals(inst, assign)
-    persons_optimal = persons_now >= persons_bound - 1e-6
-    first_extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
-    if not persons_optimal and clock() < deadline:
-        cols, _ = _restricted_by_delta(inst, rc, assign, first_extra)
-        out = _solve_mip(
-            inst, cols, persons_cost, persons_now, inst.unit_forced, assign,
-            (deadline - clock()) * 0.5, seed, 0.999 if integral_persons else 1e-6, 0.0,
-        )
-        if out.assign is not None:
-            p_new, _ = _totals(inst, out.assign)
-            if p_new > persons_now + 1e-9:
-                assign[:] = out.assign
-        persons_now, score_now = _totals(inst, assign)
-        persons_optimal = persons_now >= persons_bound - 1e-6
-        if out.proven and cols.size == n_cols and out.assign is not None:
-            persons_bound, persons_optimal = persons_now, True
-        method += "+persons-mip"
-
-    # score: MIP over the columns within delta of the LP optimum, widened to the gap
     bound = bound_at(persons_now)
+    persons_optimal = persons_now >= persons_bound - 1e-6
     score_optimal = False
-    extra = first_extra
+    extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
     rounds = 0
     while clock() < deadline and rounds < 3:
-        if relative_gap(score_now, bound) <= opts.optimality_gap:
+        persons_optimal = persons_now >= persons_bound - 1e-6
+        if persons_optimal and relative_gap(score_now, bound) <= opts.optimality_gap:
             score_optimal = True
             break
         rounds += 1
@@ -758,37 +748,48 @@ def _optimise(
             else:
                 keep[assign[assign >= 0]] = True
                 cols = np.flatnonzero(keep).astype(np.int64)
-        must = inst.unit_forced | (duals2.unit > delta)
-        out = _solve_mip(
-            inst, cols, inst.col_score, persons_now, must, assign, deadline - clock(), seed,
-            1e-9, opts.optimality_gap * 0.5,
-        )
-        if out.infeasible:
-            must = inst.unit_forced
+        abs_gap = 0.5 * opts.optimality_gap * max(1.0, abs(bound))
+        out = _MipOutcome(None, False, math.inf, True)
+        if persons_optimal:
+            must = inst.unit_forced | (duals2.unit > delta)
             out = _solve_mip(
-                inst, cols, inst.col_score, persons_now, must, assign, deadline - clock(),
-                seed, 1e-9, opts.optimality_gap * 0.5,
+                inst, cols, objective, persons_now, must, assign, deadline - clock(), seed,
+                abs_gap, 0.0,
             )
-            delta = 0.0
+        if out.infeasible:
+            out = _solve_mip(
+                inst, cols, objective, persons_now, inst.unit_forced, assign,
+                deadline - clock(), seed, abs_gap, 0.0,
+            )
         if out.assign is not None:
             p_new, s_new = _totals(inst, out.assign)
-            if p_new >= persons_now - 1e-9 and s_new > score_now + 1e-9:
+            if p_new > persons_now + 1e-9 or (
+                p_new >= persons_now - 1e-9 and s_new > score_now + 1e-9
+            ):
                 assign[:] = out.assign
                 persons_now, score_now = p_new, s_new
-        bound = bound_at(persons_now)
+        # a bound for "persons >= p_old" still holds for "persons >= p_new >= p_old"
+        bound = min(bound, bound_at(persons_now))
         if out.proven and not out.infeasible:
-            bound = min(bound, max(bound - delta, out.dual_bound, score_now))
+            restricted = out.dual_bound - weight * persons_now
+            lp_bound = bound_at(persons_now)
+            bound = min(bound, max(lp_bound - delta, restricted, score_now))
         if cols.size >= n_cols:
             score_optimal = out.proven and not out.infeasible
             break
     method += f"+mip({rounds} round{'s' * (rounds != 1)})"
-    if not (lp1_ok and lp2_ok):
+    if not (lp0_ok and lp1_ok and lp2_ok):
         method += " [LP stopped at time limit]"
     return persons_bound, bound, persons_optimal, score_optimal, method
 
 
 def _repair(
-    inst: _Instance, assign: IntArray, seed: int, deadline: float, clock: Callable[[], float]
+    inst: _Instance,
+    assign: IntArray,
+    weight: float,
+    seed: int,
+    deadline: float,
+    clock: Callable[[], float],
 ) -> bool:
     """Small MIP over the units left out by rounding, in the capacity that is left.
 
@@ -804,12 +805,11 @@ def _repair(
     cols = np.flatnonzero(left & fits).astype(np.int64)
     if cols.size == 0:
         return False
-    weight = 1.0 + float(np.abs(inst.col_score[cols]).sum())
     objective = inst.col_score + weight * inst.unit_persons[inst.col_unit]
     out = _solve_mip(
         inst, cols, objective, -_INF, np.zeros(inst.n_units, dtype=bool),
-        np.full(inst.n_units, -1, dtype=np.int64), (deadline - clock()) * 0.2, seed,
-        0.5, 0.0, capacity=resid,
+        np.full(inst.n_units, -1, dtype=np.int64), (deadline - clock()) * 0.25, seed,
+        1e-3, 1e-6, capacity=resid,
     )
     if out.assign is None:
         return False
