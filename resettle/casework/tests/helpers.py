@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
+
+from django.db import connection
 
 from resettle.casework import services
 from resettle.casework.models import Document
@@ -72,3 +76,31 @@ def to_ready(actor: Any, household: Household) -> Household:
     household = accept(actor, household)
     household = move(actor, household, "pre_departure")
     return move(actor, household, "ready")
+
+
+def race(jobs: list[Callable[[], Any]]) -> list[tuple[str, str]]:
+    """Start every job at the same instant on its own thread; collect (outcome, detail)."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def run(job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            job()
+            outcome = ("ok", "")
+        except services.ConflictError as exc:
+            outcome = ("conflict", str(exc))
+        except Exception as exc:  # reported, so the assertion below shows it
+            outcome = ("error", repr(exc))
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
