@@ -893,24 +893,27 @@ def _depart(
         base = (rr * Dp + d) * (L + 1)
         pos = _find(nf, base, np.minimum(pos, L))
         chosen = np.full(R, K, dtype=np.int64)
-        pending = valid & (pos < L)
-        while pending.any():
-            pw = np.minimum(pos[:, None] + offs[None, :], L)
-            kw = idx_of[d[:, None], pw]
-            okw = (kw < K) & (rem[rr[:, None], np.minimum(kw, K - 1)] >= s[:, None])
+        # scan windows of W boardable departures; only rows still searching go on
+        ix = np.nonzero(valid & (pos < L))[0]
+        p_ix = pos[ix]
+        while ix.size:
+            pw = np.minimum(p_ix[:, None] + offs[None, :], L)
+            kw = idx_of[d[ix, None], pw]
+            okw = (kw < K) & (rem[ix[:, None], np.minimum(kw, K - 1)] >= s[ix, None])
             dd = dep_day_pad[kw]
-            bb = book_pad[kw]
-            okw &= g[:, None] > dd
-            for ti in bt:
-                okw &= ~((hs[ti][:, None] <= bb) & (bb < he[ti][:, None]))
+            okw &= g[ix, None] > dd
+            if bt:
+                bb = book_pad[kw]
+                for ti in bt:
+                    okw &= ~((hs[ti][ix, None] <= bb) & (bb < he[ti][ix, None]))
             for ti in dt_:
-                okw &= ~((hs[ti][:, None] <= dd) & (dd < he[ti][:, None]))
-            found = okw.any(1) & pending
+                okw &= ~((hs[ti][ix, None] <= dd) & (dd < he[ti][ix, None]))
+            found = okw.any(1)
             first = okw.argmax(1)
-            chosen = np.where(found, kw[rr, first], chosen)
-            pending &= ~found
-            pos = np.where(pending, pos + W, pos)
-            pending &= pos < L
+            chosen[ix[found]] = kw[found, first[found]]
+            keep = ~found & (p_ix + W < L)
+            ix = ix[keep]
+            p_ix = p_ix[keep] + W
         hit = chosen < K
         kc = np.minimum(chosen, K - 1)
         rem[rr, kc] -= np.where(hit, s, 0.0)
