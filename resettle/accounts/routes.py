@@ -23,3 +23,11 @@ class RouteRule:
     object_kind: str | None = None
     #: HTTP methods the route accepts
     methods: tuple[str, ...] = ("GET",)
+
+
+#: URL namespaces served by third-party code with its own gate, so no route_rules of ours.
+#: The matrix test checks each of them separately (see test_matrix.test_external_namespaces).
+EXTERNAL_NAMESPACES: dict[str, str] = {
+    "admin": "Django's admin site: only is_staff accounts, behind its own sign-in and the "
+    "same second-factor gate",
+}

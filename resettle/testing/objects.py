@@ -152,6 +152,74 @@ register(ObjectKind("household", in_scope=_household_in, out_of_scope=_household
 register(ObjectKind("person", in_scope=_person_in, out_of_scope=_person_out))
 
 
+# --- incidents (operation-wide roles only, narrowed by site; never liaisons) ------------
+
+
+def _incidents(camp: SmallCamp) -> list[Any]:
+    from datetime import UTC, datetime
+
+    from resettle.incidents.models import Incident, IncidentType
+
+    found = []
+    for site in (camp.site, camp.other_site):
+        incident = Incident.objects.filter(site=site, place="matrix").first()
+        if incident is None:
+            incident = Incident.objects.create(
+                site=site, place="matrix", incident_type=IncidentType.values[0],
+                occurred_at=datetime(2026, 3, 1, tzinfo=UTC))
+        found.append(incident)
+    return found
+
+
+def incident_reachable(incident: Any, reach: Reach) -> bool:
+    return reach.all_sites or incident.site_id in reach.site_ids
+
+
+def _incident_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_incidents(camp), lambda i: incident_reachable(i, reach))
+
+
+def _incident_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_incidents(camp), lambda i: not incident_reachable(i, reach))
+
+
+register(ObjectKind("incident", in_scope=_incident_in, out_of_scope=_incident_out))
+
+
+# --- principal reviews follow their household -------------------------------------------
+
+
+def _reviews(camp: SmallCamp) -> list[Any]:
+    from resettle.incidents.models import PrincipalReview
+
+    found = []
+    for household in _households(camp):
+        review = PrincipalReview.objects.filter(household=household).first()
+        if review is None:
+            members = [m.person for m in household.memberships.filter(active=True)
+                       .select_related("person").order_by("person__registration_id")]
+            review = PrincipalReview.objects.create(
+                household=household, deceased_principal=members[0],
+                proposed_principal=members[-1])
+        found.append(review)
+    return found
+
+
+def _review_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_reviews(camp), lambda r: household_reachable(r.household, reach))
+
+
+def _review_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_reviews(camp), lambda r: not household_reachable(r.household, reach))
+
+
+register(ObjectKind("principal_review", in_scope=_review_in, out_of_scope=_review_out))
+
+
 # --- the user's own pending authenticator (enrolment QR code) ------------------------------
 
 
