@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     # django-otp's own TOTP/static plugins are not installed: they keep secrets and
     # recovery codes in clear; resettle.accounts provides sealed equivalents.
     "django_otp",

@@ -14,5 +14,7 @@ urlpatterns = [
     path("reports/", include("resettle.reports.urls")),
     path("forecast/", include("resettle.forecast.urls")),
     path("audit/", include("resettle.audit.urls")),
+    path("api/v1/", include("resettle.api.urls")),
+    path("tokens/", include("resettle.api.ui_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,72 @@
+"""One error envelope for the whole API: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def envelope(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": {"code": code, "message": message, "details": details or {}}},
+        status=status,
+    )
+
+
+def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where and what, never the rejected input itself (it may be personal data)."""
+    return [
+        {"loc": [str(x) for x in e.get("loc", [])], "msg": str(e.get("msg", "")),
+         "type": str(e.get("type", ""))}
+        for e in errors
+    ]
+
+
+def install_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return envelope(api, request, exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(ValidationError)
+    def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return envelope(api, request, 422, "invalid_input", "The request is not valid.",
+                        {"errors": _clean_validation(list(exc.errors))})
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return envelope(api, request, 401, "unauthenticated",
+                        "A valid, unexpired API token is required (Authorization: Bearer ...).")
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return envelope(api, request, 404, "not_found", "No such record.")
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return envelope(api, request, 403, "forbidden", str(exc) or "Not allowed.")
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return envelope(api, request, exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(Exception)
+    def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error (request %s)", request.META.get("HTTP_X_REQUEST_ID", ""))
+        return envelope(api, request, 500, "server_error", "Something went wrong; nothing was "
+                        "changed. The error has been logged.")
