@@ -21,18 +21,19 @@ from scipy.stats import ks_2samp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simpy_reference import run_replication  # noqa: E402
+from simpy_reference import run_replication
 
-from resettle.core.simulation import DEMO_SCENARIO, load_scenario, simulate  # noqa: E402
-from resettle.core.simulation.engine import simulate_arrays  # noqa: E402
-from resettle.core.simulation.scenario import Scenario  # noqa: E402
+from resettle.core.simulation import DEMO_SCENARIO, load_scenario, simulate
+from resettle.core.simulation.engine import simulate_arrays
+from resettle.core.simulation.scenario import Scenario
 
 
 def scaled(sc: Scenario, f: int) -> Scenario:
     """The demo camp ``f`` times over: households, places, seats and capacities."""
     stages = {
-        k: replace(v, servers=v.servers * f if v.servers else None,
-                   quota=v.quota * f if v.quota else None)
+        k: replace(
+            v, servers=v.servers * f if v.servers else None, quota=v.quota * f if v.quota else None
+        )
         for k, v in sc.stages.items()
     }
     return replace(
@@ -42,9 +43,14 @@ def scaled(sc: Scenario, f: int) -> Scenario:
         pledges=tuple(replace(p, places=p.places * f) for p in sc.pledges),
         departures=tuple(replace(d, seats=d.seats * f) for d in sc.departures),
         destinations=tuple(
-            replace(d, decisions_per_period=(d.decisions_per_period * f
-                                             if d.decisions_per_period is not None else None))
-            for d in sc.destinations),
+            replace(
+                d,
+                decisions_per_period=(
+                    d.decisions_per_period * f if d.decisions_per_period is not None else None
+                ),
+            )
+            for d in sc.destinations
+        ),
         stages=stages,
     )
 
@@ -67,47 +73,63 @@ def main() -> None:
 
     simulate(sc, replications=10, seed=0)  # warm imports
     ra2, wall2, _ = timed(simulate_arrays, sc, replications=args.reps, seed=args.seed, workers=2)
-    print(f"engine, {args.reps} replications, 2 workers: {wall2:.2f} s wall "
-          f"(target < 3 s)")
-    ra1, wall1, cpu1 = timed(simulate_arrays, sc, replications=args.reps, seed=args.seed,
-                             workers=1)
-    print(f"engine, {args.reps} replications, 1 worker:  {wall1:.2f} s wall, {cpu1:.2f} s CPU "
-          f"= {1000 * cpu1 / args.reps:.2f} ms CPU per replication")
+    print(f"engine, {args.reps} replications, 2 workers: {wall2:.2f} s wall (target < 3 s)")
+    ra1, wall1, cpu1 = timed(simulate_arrays, sc, replications=args.reps, seed=args.seed, workers=1)
+    print(
+        f"engine, {args.reps} replications, 1 worker:  {wall1:.2f} s wall, {cpu1:.2f} s CPU "
+        f"= {1000 * cpu1 / args.reps:.2f} ms CPU per replication"
+    )
     assert np.array_equal(ra1.clear_day, ra2.clear_day), "workers changed the numbers"
 
-    ref, swall, scpu = timed(lambda: [run_replication(sc, args.seed + 1, r)
-                                      for r in range(args.simpy_reps)])
+    ref, swall, scpu = timed(
+        lambda: [run_replication(sc, args.seed + 1, r) for r in range(args.simpy_reps)]
+    )
     per_simpy = scpu / args.simpy_reps
     per_engine = cpu1 / args.reps
-    print(f"SimPy reference, {args.simpy_reps} replications: {swall:.2f} s wall, "
-          f"{scpu:.2f} s CPU = {1000 * per_simpy:.1f} ms CPU per replication")
-    print(f"speed ratio (CPU per replication, SimPy / engine on one core): "
-          f"{per_simpy / per_engine:.1f}x (target >= 30x)")
-    print(f"speed ratio (wall, engine on 2 workers): "
-          f"{(swall / args.simpy_reps) / (wall2 / args.reps):.1f}x")
+    print(
+        f"SimPy reference, {args.simpy_reps} replications: {swall:.2f} s wall, "
+        f"{scpu:.2f} s CPU = {1000 * per_simpy:.1f} ms CPU per replication"
+    )
+    print(
+        f"speed ratio (CPU per replication, SimPy / engine on one core): "
+        f"{per_simpy / per_engine:.1f}x (target >= 30x)"
+    )
+    print(
+        f"speed ratio (wall, engine on 2 workers): "
+        f"{(swall / args.simpy_reps) / (wall2 / args.reps):.1f}x"
+    )
 
     eng = ra1.clear_day
     sim = np.asarray(ref)
-    print(f"not cleared: engine {np.mean(~np.isfinite(eng)):.3f}, "
-          f"SimPy {np.mean(~np.isfinite(sim)):.3f}")
+    print(
+        f"not cleared: engine {np.mean(~np.isfinite(eng)):.3f}, "
+        f"SimPy {np.mean(~np.isfinite(sim)):.3f}"
+    )
     e, s = eng[np.isfinite(eng)], sim[np.isfinite(sim)]
     for name, x in (("engine", e), ("SimPy", s)):
         q = np.quantile(x, [0.1, 0.5, 0.9])
-        print(f"  {name:6s} clear day P10 {q[0]:.0f}  P50 {q[1]:.0f}  P90 {q[2]:.0f}  "
-              f"mean {x.mean():.1f}")
+        print(
+            f"  {name:6s} clear day P10 {q[0]:.0f}  P50 {q[1]:.0f}  P90 {q[2]:.0f}  "
+            f"mean {x.mean():.1f}"
+        )
     ks = ks_2samp(e, s)
-    print(f"KS two-sample on clear days: D = {ks.statistic:.3f}, p = {ks.pvalue:.3f} "
-          f"(target p > 0.05)")
+    print(
+        f"KS two-sample on clear days: D = {ks.statistic:.3f}, p = {ks.pvalue:.3f} "
+        f"(target p > 0.05)"
+    )
 
     if args.skip_large:
         return
     big = scaled(sc, 44)
     print(f"large operation: {big.household_count} households, {big.resident_count} residents")
-    rb, wallb, _ = timed(simulate_arrays, big, replications=100, seed=args.seed, workers=2,
-                         batch=25)
+    rb, wallb, _ = timed(
+        simulate_arrays, big, replications=100, seed=args.seed, workers=2, batch=25
+    )
     q = np.quantile(rb.clear_day, [0.1, 0.5, 0.9])
-    print(f"engine, 100 replications, 2 workers: {wallb:.1f} s wall (target < 60 s); "
-          f"clear day P10/P50/P90 {q[0]:.0f}/{q[1]:.0f}/{q[2]:.0f}")
+    print(
+        f"engine, 100 replications, 2 workers: {wallb:.1f} s wall (target < 60 s); "
+        f"clear day P10/P50/P90 {q[0]:.0f}/{q[1]:.0f}/{q[2]:.0f}"
+    )
     if math.isfinite(q[1]):
         pass
 

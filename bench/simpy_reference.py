@@ -33,7 +33,7 @@ class _Quota:
 
     def slot(self, t: float, gone: float) -> float:
         """Earliest free period at or after ``t``; the slot is kept unless gone first."""
-        p = int(math.floor(t / self.period))
+        p = math.floor(t / self.period)
         while self.count.get(p, 0) >= self.quota:
             p += 1
         done = max(t, p * self.period)
@@ -48,14 +48,15 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
     dr = _draw(m, seed, [rep])
     env = simpy.Environment()
     H, D, A = m.H, m.D, sc.max_attempts
-    gone = np.minimum(np.minimum(np.maximum.reduceat(dr.death[0], m.hh_first_person),
-                                 dr.withdraw[0]), dr.disappear[0])
+    gone = np.minimum(
+        np.minimum(np.maximum.reduceat(dr.death[0], m.hh_first_person), dr.withdraw[0]),
+        dr.disappear[0],
+    )
     hs, he = dr.hold_start[:, 0], dr.hold_end[:, 0]
     active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(hs[t]).any()]
 
     def held(h: int, t: float, stage: Stage) -> bool:
-        return any(stage in HOLD_BLOCKS[HOLD_TYPES[k]] and hs[k, h] <= t < he[k, h]
-                   for k in active)
+        return any(stage in HOLD_BLOCKS[HOLD_TYPES[k]] and hs[k, h] <= t < he[k, h] for k in active)
 
     def hold_delay(h: int, t: float, stage: Stage) -> float:
         types = [k for k in active if stage in HOLD_BLOCKS[HOLD_TYPES[k]]]
@@ -69,13 +70,19 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
         spec = sc.stage(stage)
         return _Quota(spec.quota, spec.quota_period_days) if spec.quota else None
 
-    quotas = {s: stage_quota(s) for s in (Stage.ASSESSED, Stage.SUBMITTED,
-                                          Stage.PRE_DEPARTURE, Stage.READY)}
-    servers = {s: simpy.Resource(env, sc.stage(s).servers or 1)
-               for s in (Stage.ASSESSED, Stage.PRE_DEPARTURE, Stage.READY)
-               if sc.stage(s).servers}
-    dec_quota = [(_Quota(int(q), float(p)) if q >= 0 else None)
-                 for q, p in zip(m.dec_quota, m.dec_period, strict=True)]
+    quotas = {
+        s: stage_quota(s)
+        for s in (Stage.ASSESSED, Stage.SUBMITTED, Stage.PRE_DEPARTURE, Stage.READY)
+    }
+    servers = {
+        s: simpy.Resource(env, sc.stage(s).servers or 1)
+        for s in (Stage.ASSESSED, Stage.PRE_DEPARTURE, Stage.READY)
+        if sc.stage(s).servers
+    }
+    dec_quota = [
+        (_Quota(int(q), float(p)) if q >= 0 else None)
+        for q, p in zip(m.dec_quota, m.dec_period, strict=True)
+    ]
     used = np.zeros(D)
     room_changed = [env.event()]
     ready_at: dict[int, float] = {}
@@ -158,8 +165,9 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
                 waits = [room_changed[0]]
                 if math.isfinite(tau):
                     waits.append(env.timeout(tau - env.now))
-                waits.append(env.timeout(gone[h] - env.now) if math.isfinite(gone[h])
-                             else env.event())
+                waits.append(
+                    env.timeout(gone[h] - env.now) if math.isfinite(gone[h]) else env.event()
+                )
                 yield env.any_of(waits)
             dest[h] = d
             used[d] += m.size[h]
@@ -168,8 +176,9 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
             if not ok:
                 release(h)
                 return
-            ready = hold_delay(h, env.now + dr.decide[min(attempt, A - 1), 0, h]
-                               * m.scale[d], Stage.DECIDED)
+            ready = hold_delay(
+                h, env.now + dr.decide[min(attempt, A - 1), 0, h] * m.scale[d], Stage.DECIDED
+            )
             yield env.timeout(ready - env.now)
             q = dec_quota[d]
             t = q.slot(ready, gone[h]) if q is not None else ready
@@ -195,7 +204,7 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
 
     def eff_size(h: int) -> float:
         lo, n = m.hh_first_person[h], m.size[h]
-        return max(float(n - (dead[lo:lo + n] < ready_at[h]).sum()), 1.0)
+        return max(float(n - (dead[lo : lo + n] < ready_at[h]).sum()), 1.0)
 
     def departure(k: int):  # type: ignore[no-untyped-def]
         day = float(m.dep_day[k])
@@ -203,9 +212,16 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
         if book > env.now:
             yield env.timeout(book - env.now)
         seats = float(m.dep_seats[k])
-        cands = [h for h, t in ready_at.items() if h not in departed and t <= book
-                 and m.dep_allowed[dest[h], k] and gone[h] > day
-                 and not held(h, book, Stage.BOOKED) and not held(h, day, Stage.DEPARTED)]
+        cands = [
+            h
+            for h, t in ready_at.items()
+            if h not in departed
+            and t <= book
+            and m.dep_allowed[dest[h], k]
+            and gone[h] > day
+            and not held(h, book, Stage.BOOKED)
+            and not held(h, day, Stage.DEPARTED)
+        ]
         if sc.policy == "risk-first":
             cands.sort(key=lambda h: (-m.risk[h], ready_at[h]))
         else:

@@ -90,7 +90,7 @@ class Distribution:
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> NDArray[np.float64]:
         """Draw ``size`` durations (days) from ``rng``."""
-        if self.kind == "fixed" or self.mean == 0.0 and self.kind != "empirical":
+        if self.kind == "fixed" or (self.mean == 0.0 and self.kind != "empirical"):
             return np.full(size, self.mean, dtype=np.float64)
         if self.kind == "exponential":
             return rng.exponential(self.mean, size)

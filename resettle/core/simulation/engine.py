@@ -205,7 +205,7 @@ def compile_model(sc: Scenario) -> _Model:
                 allowed[codes.index(c), k] = True
         else:
             allowed[:, k] = True
-    grid_n = int(math.floor(sc.horizon_days / sc.report_step_days + 1e-9)) + 1
+    grid_n = math.floor(sc.horizon_days / sc.report_step_days + 1e-9) + 1
     return _Model(
         sc=sc,
         size=size_a,
@@ -271,12 +271,21 @@ def _draw(m: _Model, seed: int, reps: Sequence[int]) -> _Draws:
     R, H, P, A = len(reps), m.H, int(m.person_hh.size), sc.max_attempts
     T = len(HOLD_TYPES)
     out = _Draws(
-        arrival=np.empty((R, H)), assess=np.empty((R, H)), alloc=np.empty((A, R, H)),
-        submit=np.empty((A, R, H)), decide=np.empty((A, R, H)), accept_u=np.empty((A, R, H)),
-        resub=np.empty((A, R, H)), pre=np.empty((R, H)), ready=np.empty((R, H)),
-        arrive=np.empty((R, H)), hold_start=np.full((T, R, H), INF),
-        hold_end=np.full((T, R, H), INF), death=np.full((R, P), INF),
-        withdraw=np.full((R, H), INF), disappear=np.full((R, H), INF),
+        arrival=np.empty((R, H)),
+        assess=np.empty((R, H)),
+        alloc=np.empty((A, R, H)),
+        submit=np.empty((A, R, H)),
+        decide=np.empty((A, R, H)),
+        accept_u=np.empty((A, R, H)),
+        resub=np.empty((A, R, H)),
+        pre=np.empty((R, H)),
+        ready=np.empty((R, H)),
+        arrive=np.empty((R, H)),
+        hold_start=np.full((T, R, H), INF),
+        hold_end=np.full((T, R, H), INF),
+        death=np.full((R, P), INF),
+        withdraw=np.full((R, H), INF),
+        disappear=np.full((R, H), INF),
     )
     holds = {h.hold_type: h for h in sc.holds}
     n_stream = int(m.stream_mask.sum())
@@ -362,7 +371,7 @@ def _layer(stack: F64, attempt: I64) -> F64:
     out = stack[0].copy()
     for a in range(1, min(int(attempt.max(initial=0)) + 1, stack.shape[0])):
         out = np.where(attempt == a, stack[a], out)
-    return out
+    return np.asarray(out, dtype=np.float64)
 
 
 def _find(nf: I64, base: I64, p: I64) -> I64:
@@ -384,7 +393,7 @@ class _Quota:
         self.quota = quota
         self.period = period
         self.G = int(quota.size)
-        self.P = int(math.ceil(horizon / float(period.min()))) + 1
+        self.P = math.ceil(horizon / float(period.min())) + 1
         width = self.P + 1
         self.nf = np.tile(np.arange(width, dtype=np.int64), R * self.G)
         for g in range(self.G):
@@ -587,8 +596,12 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
         else None
     )
     has_dec_quota = m.dec_quota >= 0
-    dec_q = _Quota(R, np.where(has_dec_quota, m.dec_quota, 1), m.dec_period,
-                   sc.horizon_days if has_dec_quota.any() else 1.0)
+    dec_q = _Quota(
+        R,
+        np.where(has_dec_quota, m.dec_quota, 1),
+        m.dec_period,
+        sc.horizon_days if has_dec_quota.any() else 1.0,
+    )
     pledge_acc, sub_acc, dec_acc = acc_for("allocated"), acc_for("submitted"), acc_for("decided")
     dec_wait_pd = np.zeros((R, D))
     first_round = True
@@ -650,7 +663,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
         untried = ~tried.all(2)
         can_retry = rejected & (attempt < A) & untried & (gone > t_dec)
         # a household that found no room retries once places have been released
-        carry = stuck & release.any(1)[:, None] & untried
+        carry = stuck & np.asarray(release.any(1))[:, None] & untried
         need = np.where(carry, need, np.where(can_retry, t_dec + resub, INF))
         first_round = False
         if not np.isfinite(need).any():
@@ -696,7 +709,8 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
     present = _present(m, person_arr, person_leave)
     stay = np.minimum(person_leave, sc.horizon_days) - person_arr
     stay = np.maximum(stay, 0.0)
-    deaths = (dr.death < leave[:, m.person_hh]).sum(1).astype(np.float64)
+    # <=: the last member's death is the household's closure time itself
+    deaths = (np.isfinite(dr.death) & (dr.death <= leave[:, m.person_hh])).sum(1).astype(np.float64)
     closed = np.isfinite(gone) & (gone <= t_dep) & (gone <= sc.horizon_days)
     closures = np.stack([(closed & (gone_kind == k)).sum(1) for k in range(3)], 1)
     stranded = (~np.isfinite(leave)).sum(1).astype(np.float64)
@@ -884,13 +898,13 @@ def _depart(
         valid = np.isfinite(t)
         s = sc_[j]
         g = gc[j]
-        d = np.where(dc[j] < 0, m.D, dc[j]).astype(np.int64)
+        dj: I64 = np.where(dc[j] < 0, m.D, dc[j]).astype(np.int64)
         h = hc[j]
         hs = holds.start[:, rr, h]
         he = holds.end[:, rr, h]
-        tq = np.minimum(np.where(valid, t, off / 4), off / 4) + d * off
-        pos = np.searchsorted(flat_r, tq, side="left").astype(np.int64) - d * L
-        base = (rr * Dp + d) * (L + 1)
+        tq = np.minimum(np.where(valid, t, off / 4), off / 4) + dj * off
+        pos = np.searchsorted(flat_r, tq, side="left").astype(np.int64) - dj * L
+        base = (rr * Dp + dj) * (L + 1)
         pos = _find(nf, base, np.minimum(pos, L))
         chosen = np.full(R, K, dtype=np.int64)
         # scan windows of W boardable departures; only rows still searching go on
@@ -898,7 +912,7 @@ def _depart(
         p_ix = pos[ix]
         while ix.size:
             pw = np.minimum(p_ix[:, None] + offs[None, :], L)
-            kw = idx_of[d[ix, None], pw]
+            kw = idx_of[dj[ix, None], pw]
             okw = (kw < K) & (rem[ix[:, None], np.minimum(kw, K - 1)] >= s[ix, None])
             dd = dep_day_pad[kw]
             okw &= g[ix, None] > dd

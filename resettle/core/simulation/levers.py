@@ -21,6 +21,7 @@ from .scenario import (
     POLICIES,
     TIMED_STAGES,
     DepartureSpec,
+    DestinationSpec,
     Lever,
     Pledge,
     Scenario,
@@ -37,7 +38,7 @@ def apply_lever(sc: Scenario, lever: Lever) -> Scenario:
         if lever.stage == Stage.DECIDED:
             if lever.destination is None:
                 raise ValueError("a decision-capacity lever needs a destination")
-            dests = []
+            dests: list[DestinationSpec] = []
             for d in sc.destinations:
                 if d.code == lever.destination:
                     if d.decisions_per_period is None:
@@ -66,12 +67,17 @@ def apply_lever(sc: Scenario, lever: Lever) -> Scenario:
         for c in lever.destinations:
             if c not in codes:
                 raise ValueError(f"lever {lever.label!r}: unknown destination {c!r}")
-        dep = DepartureSpec(lever.day, lever.seats, lever.every_days, lever.until_day,
-                            lever.destinations)
+        dep = DepartureSpec(
+            lever.day, lever.seats, lever.every_days, lever.until_day, lever.destinations
+        )
         return replace(sc, departures=(*sc.departures, dep))
-    dests = tuple(replace(d, accept_rate=lever.factor) if d.code == lever.destination else d
-                  for d in sc.destinations)
-    return replace(sc, destinations=dests)
+    return replace(
+        sc,
+        destinations=tuple(
+            replace(d, accept_rate=lever.factor) if d.code == lever.destination else d
+            for d in sc.destinations
+        ),
+    )
 
 
 def _day(text: str, start: dt.date | None, field: str) -> float:
@@ -123,20 +129,33 @@ def parse_lever(text: str, start: dt.date | None = None) -> Lever:
         if kind == "capacity" and len(parts) == 3:
             return Lever("capacity", stage=stage(parts[1]), add=int(number(parts[2], "N")))
         if kind == "capacity" and len(parts) == 4:
-            return Lever("capacity", stage=stage(parts[1]), destination=parts[2],
-                         add=int(number(parts[3], "N")))
+            return Lever(
+                "capacity",
+                stage=stage(parts[1]),
+                destination=parts[2],
+                add=int(number(parts[3], "N")),
+            )
         if kind == "pledge" and len(parts) == 4:
-            return Lever("pledge", destination=parts[1], places=int(number(parts[2], "places")),
-                         day=_day(parts[3], start, field))
+            return Lever(
+                "pledge",
+                destination=parts[1],
+                places=int(number(parts[2], "places")),
+                day=_day(parts[3], start, field),
+            )
         if kind == "duration" and len(parts) == 3:
             return Lever("duration", stage=stage(parts[1]), factor=number(parts[2], "factor"))
         if kind == "departure" and len(parts) in (3, 5, 6):
             every = number(parts[3], "every_days") if len(parts) >= 5 else 0.0
             until = _day(parts[4], start, field) if len(parts) >= 5 else None
             dests = tuple(c for c in parts[5].split(",") if c) if len(parts) == 6 else ()
-            return Lever("departure", seats=int(number(parts[1], "seats")),
-                         day=_day(parts[2], start, field), every_days=every, until_day=until,
-                         destinations=dests)
+            return Lever(
+                "departure",
+                seats=int(number(parts[1], "seats")),
+                day=_day(parts[2], start, field),
+                every_days=every,
+                until_day=until,
+                destinations=dests,
+            )
         if kind == "accept" and len(parts) == 3:
             return Lever("accept", destination=parts[1], factor=number(parts[2], "rate"))
     except ValueError as exc:
@@ -189,8 +208,14 @@ def _run(sc: Scenario, replications: int, seed: int, workers: int) -> dict[str, 
     return summarise(sc, ra, seed=seed, replications=replications)
 
 
-def compare_levers(sc: Scenario, levers: tuple[Lever, ...] | list[Lever], *,
-                   replications: int, seed: int, workers: int = 1) -> list[ComparisonRow]:
+def compare_levers(
+    sc: Scenario,
+    levers: tuple[Lever, ...] | list[Lever],
+    *,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+) -> list[ComparisonRow]:
     """Baseline first, then each lever applied alone, all with the same seed."""
     base = _run(sc, replications, seed, workers)
     rows = [_row("baseline", base, None)]
@@ -200,8 +225,9 @@ def compare_levers(sc: Scenario, levers: tuple[Lever, ...] | list[Lever], *,
     return rows
 
 
-def compare_policies(sc: Scenario, *, replications: int, seed: int,
-                     workers: int = 1) -> list[ComparisonRow]:
+def compare_policies(
+    sc: Scenario, *, replications: int, seed: int, workers: int = 1
+) -> list[ComparisonRow]:
     """Boarding first-come-first-served against highest-risk-first, same seed."""
     reps = {p: _run(sc.with_policy(p), replications, seed, workers) for p in POLICIES}
     base = reps["fcfs"]
@@ -216,21 +242,45 @@ def render_table(rows: list[ComparisonRow], *, title: str = "") -> str:
             return "-"
         return f"{x:+,.0f}" if signed else f"{x:,.0f}"
 
-    head = ("variant", "P50 clear", "ΔP50", "P90 clear", "person-days", "Δperson-days",
-            "risk-wtd p-d", "deaths", "cleared")
+    head = (
+        "variant",
+        "P50 clear",
+        "ΔP50",
+        "P90 clear",
+        "person-days",
+        "Δperson-days",
+        "risk-wtd p-d",
+        "deaths",
+        "cleared",
+    )
     body = [
-        (r.label, f(r.p50_clear_day), f(r.delta_p50_days, True), f(r.p90_clear_day),
-         f(r.person_days_mean), f(r.delta_person_days, True), f(r.risk_person_days_mean),
-         "-" if r.deaths_mean is None else f"{r.deaths_mean:.1f}",
-         "-" if r.cleared_fraction is None else f"{r.cleared_fraction:.0%}")
+        (
+            r.label,
+            f(r.p50_clear_day),
+            f(r.delta_p50_days, True),
+            f(r.p90_clear_day),
+            f(r.person_days_mean),
+            f(r.delta_person_days, True),
+            f(r.risk_person_days_mean),
+            "-" if r.deaths_mean is None else f"{r.deaths_mean:.1f}",
+            "-" if r.cleared_fraction is None else f"{r.cleared_fraction:.0%}",
+        )
         for r in rows
     ]
     widths = [max(len(str(x[i])) for x in (head, *body)) for i in range(len(head))]
     lines = [title] if title else []
-    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                           for i, (h, w) in enumerate(zip(head, widths, strict=True))))
+    lines.append(
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        )
+    )
     lines.append("  ".join("-" * w for w in widths))
     for row in body:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                               for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
     return "\n".join(lines)

@@ -39,8 +39,9 @@ def summarise(sc: Scenario, ra: RunArrays, *, seed: int, replications: int) -> d
     clear_days = {
         **cd,
         "cleared_fraction": _num(np.isfinite(clear).mean()),
-        "dates": {k: (sc.date_of(v) if v is not None else None) for k, v in cd.items()
-                  if k != "mean"},
+        "dates": {
+            k: (sc.date_of(v) if v is not None else None) for k, v in cd.items() if k != "mean"
+        },
     }
     clear_by = [
         {"day": _num(day), "date": sc.date_of(day), "probability": _num((clear <= day).mean())}
@@ -140,13 +141,18 @@ def render_report(report: dict[str, Any]) -> str:
         label = item["date"] or f"day {item['day']:g}"
         lines.append(f"  P(empty by {label}) = {item['probability']:.2f}")
     pd = report["person_days_at_risk"]
-    lines.append(f"person-days at risk: P50 {pd['p50']:,.0f} (P10 {pd['p10']:,.0f}, "
-                 f"P90 {pd['p90']:,.0f}); deaths P50 {report['deaths']['p50']:.0f}")
+    lines.append(
+        f"person-days at risk: P50 {pd['p50']:,.0f} (P10 {pd['p10']:,.0f}, "
+        f"P90 {pd['p90']:,.0f}); deaths P50 {report['deaths']['p50']:.0f}"
+    )
     b = report["bottleneck"]
     if b:
-        lines.append(f"bottleneck: {b['name']} (utilisation {b['utilisation_mean']:.0%}, "
-                     f"{b['wait_person_days_mean']:,.0f} person-days waited)")
-    dep = ", ".join(f"{k} {v['persons']['p50']:.0f}"
-                    for k, v in report["departures_by_destination"].items())
+        lines.append(
+            f"bottleneck: {b['name']} (utilisation {b['utilisation_mean']:.0%}, "
+            f"{b['wait_person_days_mean']:,.0f} person-days waited)"
+        )
+    dep = ", ".join(
+        f"{k} {v['persons']['p50']:.0f}" for k, v in report["departures_by_destination"].items()
+    )
     lines.append(f"departures by destination (P50 persons): {dep}")
     return "\n".join(lines)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from resettle.core.stages import PIPELINE, HoldType, Stage
 
 from .distributions import Distribution, ScenarioError, parse_distribution
+
+T = TypeVar("T")
 
 #: Stages whose entry the scenario may time (entry into REGISTERED is the arrival;
 #: BOOKED and DEPARTED are set by the departure schedule).
@@ -152,7 +154,7 @@ class DepartureSpec:
     def days(self) -> list[float]:
         if self.every_days == 0 or self.until_day is None:
             return [self.first_day]
-        count = int(math.floor((self.until_day - self.first_day) / self.every_days + 1e-9)) + 1
+        count = math.floor((self.until_day - self.first_day) / self.every_days + 1e-9) + 1
         return [self.first_day + i * self.every_days for i in range(count)]
 
 
@@ -442,7 +444,7 @@ def _day(
 
 def _stage(value: object, field: str, allowed: tuple[Stage, ...]) -> Stage:
     try:
-        stage = Stage(value)
+        stage: Stage | None = Stage(str(value))
     except ValueError:
         stage = None
     if stage is None or stage not in allowed:
@@ -452,7 +454,7 @@ def _stage(value: object, field: str, allowed: tuple[Stage, ...]) -> Stage:
     return stage
 
 
-def _build(field: str, factory: Any, **kwargs: Any) -> Any:
+def _build(field: str, factory: Callable[..., T], **kwargs: Any) -> T:
     try:
         return factory(**kwargs)
     except ScenarioError:

@@ -16,8 +16,9 @@ def one_stage(n: int, servers: int, mean: float, **extra: Any) -> dict[str, Any]
     data: dict[str, Any] = {
         "scenario": {"name": "one stage", "horizon_days": 1000, "report_step_days": 1},
         "households": [{"count": n, "size": 1}],
-        "stages": {"assessed": {"duration": {"dist": "exponential", "mean": mean},
-                                "servers": servers}},
+        "stages": {
+            "assessed": {"duration": {"dist": "exponential", "mean": mean}, "servers": servers}
+        },
         "destinations": {"XX": {}},
         "pledges": [{"destination": "XX", "places": 10**9}],
     }

@@ -11,7 +11,7 @@ import importlib
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -40,28 +40,44 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--scenario", help="scenario file (TOML, see docs/simulation.md)")
-        source.add_argument("--from-db", action="store_true",
-                            help="calibrate the scenario from the live database")
-        parser.add_argument("--replications", type=int, default=1000,
-                            help="replications (default 1000)")
+        source.add_argument(
+            "--from-db", action="store_true", help="calibrate the scenario from the live database"
+        )
+        parser.add_argument(
+            "--replications", type=int, default=1000, help="replications (default 1000)"
+        )
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         parser.add_argument("--out", help="report file to write (JSON)")
-        parser.add_argument("--policy", choices=POLICIES,
-                            help="boarding policy (default: the scenario's)")
         parser.add_argument(
-            "--lever", action="append", default=[], metavar="SPEC",
-            help="what-if change, repeatable: capacity:STAGE:+N | capacity:decided:DEST:+N | "
-                 "pledge:DEST:PLACES:DAY_OR_DATE | duration:STAGE:FACTOR | "
-                 "departure:SEATS:FIRST[:EVERY_DAYS:UNTIL[:DEST,DEST]] | accept:DEST:RATE",
+            "--policy", choices=POLICIES, help="boarding policy (default: the scenario's)"
         )
-        parser.add_argument("--compare-levers", action="store_true",
-                            help="table: baseline against each lever (scenario's and --lever)")
-        parser.add_argument("--compare-policies", action="store_true",
-                            help="table: first-come-first-served against risk-first boarding")
-        parser.add_argument("--workers", type=int, default=2,
-                            help="worker processes (default 2; results do not depend on it)")
+        parser.add_argument(
+            "--lever",
+            action="append",
+            default=[],
+            metavar="SPEC",
+            help="what-if change, repeatable: capacity:STAGE:+N | capacity:decided:DEST:+N | "
+            "pledge:DEST:PLACES:DAY_OR_DATE | duration:STAGE:FACTOR | "
+            "departure:SEATS:FIRST[:EVERY_DAYS:UNTIL[:DEST,DEST]] | accept:DEST:RATE",
+        )
+        parser.add_argument(
+            "--compare-levers",
+            action="store_true",
+            help="table: baseline against each lever (scenario's and --lever)",
+        )
+        parser.add_argument(
+            "--compare-policies",
+            action="store_true",
+            help="table: first-come-first-served against risk-first boarding",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="worker processes (default 2; results do not depend on it)",
+        )
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         self.stderr.write(message)
         raise SystemExit(2)
 
@@ -70,20 +86,22 @@ class Command(BaseCommand):
             try:
                 calibration = importlib.import_module("resettle.forecast.calibration")
             except ImportError:
-                self.fail("--from-db: calibration from the database is not available "
-                          "(resettle.forecast.calibration is missing); use --scenario")
+                self.fail(
+                    "--from-db: calibration from the database is not available "
+                    "(resettle.forecast.calibration is missing); use --scenario"
+                )
             try:
                 sc = calibration.scenario_from_db()
             except (ScenarioError, ValueError) as exc:
                 self.fail(f"--from-db: {exc}")
             if not isinstance(sc, Scenario):
                 self.fail("--from-db: scenario_from_db() did not return a Scenario")
-            return sc
+            scenario: Scenario = sc
+            return scenario
         try:
             return load_scenario(options["scenario"])
         except ScenarioError as exc:
             self.fail(f"{options['scenario']}: {exc}")
-            raise  # unreachable: fail() exits
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["replications"] < 1:
@@ -110,10 +128,12 @@ class Command(BaseCommand):
                 if options["compare_levers"]:
                     all_levers = [*sc.levers, *levers]
                     if not all_levers:
-                        self.fail("--compare-levers: no levers in the scenario or on the "
-                                  "command line")
-                    rows = compare_levers(sc, all_levers, replications=reps, seed=seed,
-                                          workers=workers)
+                        self.fail(
+                            "--compare-levers: no levers in the scenario or on the command line"
+                        )
+                    rows = compare_levers(
+                        sc, all_levers, replications=reps, seed=seed, workers=workers
+                    )
                     title = f"{sc.name}: levers ({reps} replications, seed {seed})"
                 else:
                     for lever in levers:
@@ -121,8 +141,12 @@ class Command(BaseCommand):
                     rows = compare_policies(sc, replications=reps, seed=seed, workers=workers)
                     title = f"{sc.name}: boarding policies ({reps} replications, seed {seed})"
                 self.stdout.write(render_table(rows, title=title))
-                payload: dict[str, Any] = {"scenario": sc.name, "replications": reps,
-                                           "seed": seed, "rows": [r.to_dict() for r in rows]}
+                payload: dict[str, Any] = {
+                    "scenario": sc.name,
+                    "replications": reps,
+                    "seed": seed,
+                    "rows": [r.to_dict() for r in rows],
+                }
             else:
                 for lever in levers:
                     sc = apply_lever(sc, lever)
@@ -134,7 +158,8 @@ class Command(BaseCommand):
         self.stderr.write(f"{reps} replications in {time.perf_counter() - started:.1f} s")
         if options["out"]:
             try:
-                Path(options["out"]).write_text(json.dumps(payload, indent=1) + "\n",
-                                                encoding="utf-8")
+                Path(options["out"]).write_text(
+                    json.dumps(payload, indent=1) + "\n", encoding="utf-8"
+                )
             except OSError as exc:
                 self.fail(f"--out: cannot write {options['out']}: {exc.strerror}")
