@@ -124,7 +124,7 @@ def test_lever_and_policy_tables() -> None:
     sc = load_scenario(DEMO_SCENARIO)
     lever = parse_lever("pledge:AL:280:2012-03-01", sc.start_date)
     rows = compare_levers(sc, [lever], replications=30, seed=1)
-    assert [r.label for r in rows][0] == "baseline"
+    assert rows[0].label == "baseline"
     assert rows[0].delta_p50_days == 0
     # more room in Albania from the start cannot make the camp empty later
     assert rows[1].delta_p50_days is not None and rows[1].delta_p50_days <= 0
