@@ -288,7 +288,7 @@ def transition_household(
     *,
     actor: Any,
     household: Any,
-    target: Stage,
+    target: Stage | str,
     expected_version: int | None,
     reason: str = "",
     via_departure: bool = False,
@@ -301,29 +301,29 @@ def transition_household(
     booked, departed and arrived (and back from booked to ready). ``departure_date`` is
     the planned departure day a booking's documents must still be valid on.
     """
-    target = Stage(target)
+    stage_target = Stage(target)
     day = _today(today)
     claimed = _claim(household, expected_version)
     facts = gather_facts(
         claimed,
         today=day,
         departure_date=departure_date,
-        closure_reason=reason if target in CLOSURES else "",
+        closure_reason=reason if stage_target in CLOSURES else "",
         via_departure=via_departure,
     )
-    refusals = check_transition(facts, target)
+    refusals = check_transition(facts, stage_target)
     if refusals:
-        raise CaseworkError(refusal_message(target, refusals), refusals)
+        raise CaseworkError(refusal_message(stage_target, refusals), refusals)
     updates: dict[str, Any] = {}
     source = Stage(claimed.stage)
-    if target == Stage.ALLOCATED and source in (Stage.SUBMITTED, Stage.DECIDED):
+    if stage_target == Stage.ALLOCATED and source in (Stage.SUBMITTED, Stage.DECIDED):
         updates = _back_to_allocation_updates(claimed, decided=source == Stage.DECIDED)
-    if target in CLOSURES:
+    if stage_target in CLOSURES:
         updates["closure_reason"] = reason.strip()
     return _apply_move(
         actor=actor,
         household=claimed,
-        target=target,
+        target=stage_target,
         reason=reason,
         now=timezone.now(),
         updates=updates,
@@ -332,7 +332,7 @@ def transition_household(
 
 
 def close_household(
-    *, actor: Any, household: Any, closure: Stage, reason: str, expected_version: int | None
+    *, actor: Any, household: Any, closure: Stage | str, reason: str, expected_version: int | None
 ) -> StageChange:
     """Close a case (withdrawn, deceased, disappeared, returned) with its reason."""
     if Stage(closure) not in CLOSURES:
@@ -399,7 +399,7 @@ def record_decision(
     actor: Any,
     household: Any,
     expected_version: int | None,
-    decision: Decision,
+    decision: Decision | str,
     accepted_members: Iterable[Any] = (),
     notes: str = "",
     today: date | None = None,
@@ -410,7 +410,7 @@ def record_decision(
     going on only after ``confirm_split``; rejected -> back to allocated, the submission
     and its decision kept as history; deferred -> stays submitted.
     """
-    decision = Decision(decision)
+    verdict = Decision(decision)
     day = _today(today)
     claimed = _claim(household, expected_version)
     if claimed.stage != Stage.SUBMITTED:
@@ -428,7 +428,7 @@ def record_decision(
     members = list(Membership.objects.filter(household=claimed, active=True))
     member_ids = {str(m.person_id) for m in members}
     accepted = {str(p) for p in accepted_members}
-    if decision == Decision.SPLIT:
+    if verdict == Decision.SPLIT:
         if not accepted <= member_ids:
             raise CaseworkError("A split decision names someone who is not in the household.")
         if not accepted or accepted == member_ids:
@@ -436,17 +436,17 @@ def record_decision(
                 "A split decision must accept some members and not others; otherwise "
                 "record it as accepted or rejected."
             )
-    elif decision == Decision.ACCEPTED:
+    elif verdict == Decision.ACCEPTED:
         accepted = member_ids
     else:
         accepted = set()
     now = timezone.now()
-    submission.decision = decision.value
+    submission.decision = verdict.value
     submission.decision_notes = notes
     submission.decided_at = now
     submission.decided_by = _user(actor)
     submission.version += 1
-    if decision != Decision.DEFERRED:
+    if verdict != Decision.DEFERRED:
         submission.status = SubmissionStatus.DECIDED
         MemberDecision.objects.filter(submission=submission).delete()
         MemberDecision.objects.bulk_create(
@@ -456,24 +456,24 @@ def record_decision(
         )
     submission.save()
     record(actor=actor, action="submission.decided", obj=submission,
-           detail={"household": str(claimed.pk), "decision": decision.value,
+           detail={"household": str(claimed.pk), "decision": verdict.value,
                    "accepted": len(accepted), "members": len(members)})
     label = submission.destination.name
-    if decision == Decision.DEFERRED:
+    if verdict == Decision.DEFERRED:
         return submission
-    if decision == Decision.REJECTED:
+    if verdict == Decision.REJECTED:
         target = Stage.ALLOCATED
         reason = f"Rejected by {label}; back to allocation for another destination"
     else:
         target = Stage.DECIDED
-        reason = f"{decision.value.capitalize()} by {label}"
+        reason = f"{verdict.value.capitalize()} by {label}"
     facts = gather_facts(claimed, today=day)
     refusals = check_transition(facts, target)
     if refusals:
         raise CaseworkError(refusal_message(target, refusals), refusals)
     updates = {"destination": None} if target == Stage.ALLOCATED else {}
     _apply_move(actor=actor, household=claimed, target=target, reason=reason, now=now,
-                updates=updates, detail={"decision": decision.value})
+                updates=updates, detail={"decision": verdict.value})
     return submission
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -36,6 +36,14 @@ class HouseholdFilter:
     hold_type: str = ""
     registration_id: str = ""
     need: str = ""
+    risk: str = ""
+
+    #: risk bands (value, label, lowest score included, highest score excluded)
+    RISK_LEVELS: ClassVar[tuple[tuple[str, str, float, float], ...]] = (
+        ("high", "High (0.7 and above)", 0.7, 2.0),
+        ("medium", "Medium (0.4 to 0.7)", 0.4, 0.7),
+        ("low", "Low (below 0.4)", -1.0, 0.4),
+    )
 
     @classmethod
     def from_query(cls, query: Mapping[str, Any]) -> HouseholdFilter:
@@ -45,6 +53,7 @@ class HouseholdFilter:
             hold_type=_choice(query.get("hold_type"), {h.value for h in HoldType}),
             registration_id=str(query.get("registration_id") or "").strip()[:64],
             need=str(query.get("need") or "").strip().upper()[:16],
+            risk=_choice(query.get("risk"), {level[0] for level in cls.RISK_LEVELS}),
         )
 
     def apply(self, qs: QuerySet[Household], user: Any) -> QuerySet[Household]:
@@ -73,6 +82,9 @@ class HouseholdFilter:
                 memberships__household=OuterRef("pk"), memberships__active=True
             ).filter(specific_needs__icontains=self.need)
             qs = qs.filter(Exists(people))
+        if self.risk and scope.sees(FieldGroup.RISK):
+            _value, _label, low, high = next(r for r in self.RISK_LEVELS if r[0] == self.risk)
+            qs = qs.filter(risk__gte=low, risk__lt=high)
         return qs.distinct()
 
     def as_query(self) -> str:

@@ -74,6 +74,9 @@ def _query_suffix(request: HttpRequest) -> str:
 
 
 def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
+    from resettle.casework.models import DOCUMENT_KIND_CHOICES, HOLD_TYPE_CHOICES, HoldReason
+    from resettle.casework.selectors import case_panel
+
     scope = require(request.user, Action.VIEW_REGISTRY)
     household = selectors.get_household(request.user, household_id)
     record_read(actor=request.user, action="household.view", obj=household)
@@ -86,9 +89,17 @@ def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
         {
             "household": household,
             "members": members,
+            "panel": case_panel(scope, household),
             "sees_case": scope.sees(FieldGroup.CASE),
             "sees_risk": scope.sees(FieldGroup.RISK),
             "sees_holds": scope.sees(FieldGroup.HOLDS),
+            "sees_hold_refs": scope.sees(FieldGroup.HOLD_REFERENCES),
+            "sees_documents": scope.sees(FieldGroup.DOCUMENTS),
+            "can_manage_holds": scope.can(Action.MANAGE_HOLDS) and scope.sees(FieldGroup.HOLDS),
+            "can_manage_documents": scope.can(Action.MANAGE_DOCUMENTS),
+            "hold_type_choices": HOLD_TYPE_CHOICES,
+            "hold_reason_choices": HoldReason.choices,
+            "document_kind_choices": DOCUMENT_KIND_CHOICES,
         },
     )
 

@@ -4,6 +4,7 @@ documents and optimistic locking (the threaded races live in test_concurrency.py
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -212,7 +213,7 @@ def test_split_decision_must_split(camp: SmallCamp) -> None:
                                      accepted_members=accepted, today=TODAY)
 
 
-def _step(actor: object, camp: SmallCamp, household_id: object, target: Stage) -> None:
+def _step(actor: object, camp: SmallCamp, household_id: Any, target: Stage) -> None:
     """One move up the pipeline through the service a user (or departure) would use."""
     household = Household.objects.get(pk=household_id)
     if target == Stage.SUBMITTED:
