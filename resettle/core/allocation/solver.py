@@ -618,14 +618,12 @@ def solve(
     assign = np.full(inst.n_units, -1, dtype=np.int64)
     persons_bound = 0.0
     score_bound = 0.0
-    persons_optimal = True
-    score_optimal = True
     method = "empty"
     prices = np.zeros_like(inst.capacity)
     integral_persons = bool(np.all(inst.unit_persons == np.round(inst.unit_persons)))
 
     if inst.n_cols:
-        persons_bound, score_bound, persons_optimal, score_optimal, method = _optimise(
+        persons_bound, score_bound, method = _optimise(
             inst, opts, seed, deadline, clock, assign, prices, integral_persons
         )
 
@@ -633,10 +631,9 @@ def solve(
     persons, score = _totals(inst, assign)
     score_bound = max(score_bound, score)
     persons_bound = max(persons_bound, persons)
+    # both bounds are proven whatever path produced them, so they alone decide the status
     optimal = (
-        persons_optimal
-        and score_optimal
-        and persons >= persons_bound - 1e-6
+        persons >= persons_bound - 1e-6
         and relative_gap(score, score_bound) <= opts.optimality_gap
     )
     status: Status = "optimal" if optimal else "feasible"
@@ -675,7 +672,7 @@ def _optimise(
     assign: IntArray,
     prices: FloatArray,
     integral_persons: bool,
-) -> tuple[float, float, bool, bool, str]:
+) -> tuple[float, float, str]:
     """The LP -> rounding -> restricted MIP pipeline; fills ``assign`` and ``prices``."""
     n_cols = inst.n_cols
     master = _MasterLP(inst, seed)
@@ -723,20 +720,26 @@ def _optimise(
 
     # MIP over the columns within delta of the LP optimum (reduced costs of the score LP),
     # persons first through the same weight as the LP; delta widened to the gap left.
-    objective = inst.col_score + weight * persons_cost
+    # On the full column set, the weight is made exact (above any score difference), so a
+    # proven MIP also proves the persons maximum: s + W p <= B and s >= s_min give p.
+    unit_hi = np.zeros(inst.n_units)
+    unit_lo = np.zeros(inst.n_units)
+    np.maximum.at(unit_hi, inst.col_unit, inst.col_score)
+    np.minimum.at(unit_lo, inst.col_unit, inst.col_score)
+    s_min = float(unit_lo.sum())
+    exact_weight = 1.0 + float((unit_hi - unit_lo).sum())
     persons_now, score_now = _totals(inst, assign)
     bound = bound_at(persons_now)
-    persons_optimal = persons_now >= persons_bound - 1e-6
-    score_optimal = False
     extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
     rounds = 0
     while clock() < deadline and rounds < 3:
         persons_optimal = persons_now >= persons_bound - 1e-6
         if persons_optimal and relative_gap(score_now, bound) <= opts.optimality_gap:
-            score_optimal = True
             break
         rounds += 1
-        if rounds == 1:
+        if not persons_optimal and rounds > 1 and n_cols <= opts.max_restricted_mip_columns:
+            cols, delta = np.arange(n_cols, dtype=np.int64), math.inf
+        elif rounds == 1:
             cols, delta = _restricted_by_delta(inst, rc, assign, extra)
         else:
             delta = (bound_at(persons_now) - score_now) * (1 + 1e-9) + 1e-9
@@ -749,6 +752,9 @@ def _optimise(
                 keep[assign[assign >= 0]] = True
                 cols = np.flatnonzero(keep).astype(np.int64)
         abs_gap = 0.5 * opts.optimality_gap * max(1.0, abs(bound))
+        all_cols = cols.size >= n_cols
+        w_round = exact_weight if all_cols else weight
+        objective = inst.col_score + w_round * persons_cost
         out = _MipOutcome(None, False, math.inf, True)
         if persons_optimal:
             must = inst.unit_forced | (duals2.unit > delta)
@@ -771,16 +777,20 @@ def _optimise(
         # a bound for "persons >= p_old" still holds for "persons >= p_new >= p_old"
         bound = min(bound, bound_at(persons_now))
         if out.proven and not out.infeasible:
-            restricted = out.dual_bound - weight * persons_now
+            restricted = out.dual_bound - w_round * persons_now
             lp_bound = bound_at(persons_now)
             bound = min(bound, max(lp_bound - delta, restricted, score_now))
-        if cols.size >= n_cols:
-            score_optimal = out.proven and not out.infeasible
+            if all_cols:
+                proven_persons = (out.dual_bound - s_min) / w_round
+                if integral_persons:
+                    proven_persons = math.floor(proven_persons + 1e-6)
+                persons_bound = min(persons_bound, max(proven_persons, persons_now))
+        if all_cols:
             break
     method += f"+mip({rounds} round{'s' * (rounds != 1)})"
     if not (lp0_ok and lp1_ok and lp2_ok):
         method += " [LP stopped at time limit]"
-    return persons_bound, bound, persons_optimal, score_optimal, method
+    return persons_bound, bound, method
 
 
 def _repair(

@@ -1,0 +1,242 @@
+"""Solver: hard constraints always hold, optimum on tiny instances, reasons, determinism."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from resettle.core.allocation import (
+    AllocationProblem,
+    Case,
+    Destination,
+    SolveOptions,
+    solve,
+)
+from resettle.core.allocation.generate import InstanceSpec, generate
+from resettle.core.allocation.tests.conftest import assert_valid
+
+DESTS = ("DE", "NO", "FI")
+
+
+@st.composite
+def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
+    n_dest = draw(st.integers(1, 3))
+    dest_ids = DESTS[:n_dest]
+    destinations = tuple(
+        Destination(
+            id=d,
+            capacity={
+                "persons": draw(st.integers(0, 9)),
+                **({"medical": draw(st.integers(0, 2))} if draw(st.booleans()) else {}),
+            },
+        )
+        for d in dest_ids
+    )
+    n = draw(st.integers(1, max_cases))
+    cases = []
+    for i in range(n):
+        compat = draw(st.lists(st.sampled_from(dest_ids), unique=True, max_size=n_dest))
+        scores = {d: draw(st.sampled_from([0.0, 0.5, 1.0, 1.25, 2.0, 3.5, -1.0])) for d in compat}
+        locked = draw(st.sampled_from([None, *dest_ids])) if draw(st.integers(0, 5)) == 0 else None
+        cases.append(
+            Case(
+                id=f"H{i}",
+                size=draw(st.integers(1, 4)),
+                usage={"medical": 1.0} if draw(st.integers(0, 3)) == 0 else {},
+                scores=scores,
+                locked=locked,
+            )
+        )
+    together = []
+    if n >= 2 and draw(st.booleans()):
+        a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+        together.append((f"H{a}", f"H{b}"))
+    return AllocationProblem(destinations=destinations, cases=tuple(cases), together=tuple(together))
+
+
+def brute_force(problem: AllocationProblem) -> tuple[float, float] | None:
+    """Best (persons, score) over every assignment; locks must hold (None if they cannot)."""
+    cases = problem.cases
+    caps = {d.id: d.capacity for d in problem.destinations}
+    best: tuple[float, float] | None = None
+    options = [[None, *c.scores] for c in cases]
+    for choice in itertools.product(*options):
+        where = dict(zip([c.id for c in cases], choice, strict=True))
+        if any(len({where[c] for c in g}) > 1 for g in problem.together):
+            continue
+        ok = True
+        for case, dest in zip(cases, choice, strict=True):
+            if case.locked is not None and dest != case.locked:
+                ok = False
+        if not ok:
+            continue
+        used: dict[tuple[str, str], float] = {}
+        for case, dest in zip(cases, choice, strict=True):
+            if dest is None:
+                continue
+            for dim, v in case.usage.items():
+                used[(dest, dim)] = used.get((dest, dim), 0.0) + v
+        if any(dim in caps[d] and v > caps[d][dim] + 1e-9 for (d, dim), v in used.items()):
+            continue
+        persons = sum(c.persons for c, d in zip(cases, choice, strict=True) if d is not None)
+        score = sum(c.scores[d] for c, d in zip(cases, choice, strict=True) if d is not None)
+        if best is None or (persons, score) > (best[0] + 1e-9, best[1] + 1e-9) or (
+            abs(persons - best[0]) < 1e-9 and score > best[1] + 1e-9
+        ):
+            best = (persons, score)
+    return best
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_never_violates_hard_constraints(problem: AllocationProblem) -> None:
+    result = solve(problem, time_limit=10, seed=1, explain=True)
+    assert_valid(problem, result)
+    assert set(result.explanations) == {c.id for c in problem.cases}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=6))
+def test_optimal_against_brute_force(problem: AllocationProblem) -> None:
+    best = brute_force(problem)
+    # locks that cannot all hold are reported rather than forced: compare only when they can
+    assume(best is not None)
+    assert best is not None
+    result = solve(problem, time_limit=10, seed=2)
+    assert result.status == "optimal"
+    assert result.persons_placed == pytest.approx(best[0])
+    assert result.score == pytest.approx(best[1], abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=6))
+def test_column_generation_path_matches(problem: AllocationProblem) -> None:
+    tight = SolveOptions(column_generation_columns=1, initial_columns_per_unit=1,
+                         columns_added_per_unit=1, restricted_mip_columns=1)
+    a = solve(problem, time_limit=10, seed=3)
+    b = solve(problem, time_limit=10, seed=3, options=tight)
+    assert_valid(problem, b)
+    assert b.persons_placed == pytest.approx(a.persons_placed)
+    assert b.score == pytest.approx(a.score, abs=1e-6)
+    assert b.status == a.status == "optimal"
+
+
+def test_unassigned_cases_get_reasons() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 3}), Destination("NO", {"persons": 10})),
+        cases=(
+            Case("nowhere", 1, scores={}),
+            Case("a", 2, scores={"DE": 1.0}),
+            Case("b", 2, scores={"NO": 1.0}),
+            Case("lockbad", 1, scores={"DE": 1.0}, locked="NO"),
+            Case("big", 4, scores={"DE": 5.0}),
+            Case("x", 3, scores={"DE": 1.0}),
+            Case("y", 1, scores={"DE": 1.0}),
+        ),
+        together=(("a", "b"),),
+    )
+    result = solve(problem, time_limit=5, seed=0)
+    assert_valid(problem, result)
+    assert result.unassigned["nowhere"] == "no compatible destination"
+    assert "no compatible destination in common" in result.unassigned["a"]
+    assert result.unassigned["a"] == result.unassigned["b"]
+    assert "not compatible" in result.unassigned["lockbad"]
+    assert "too large" in result.unassigned["big"]
+    assert result.assignments == {"x": "DE"}
+    assert result.unassigned["y"].startswith("no room left: DE was full for persons")
+    assert result.status == "optimal"
+
+
+def test_conflicting_locks_in_a_group_are_reported() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("DE"), Destination("NO")),
+        cases=(Case("a", 1, {"DE": 1, "NO": 1}, locked="DE"),
+               Case("b", 1, {"DE": 1, "NO": 1}, locked="NO")),
+        together=(("a", "b"),),
+    )
+    result = solve(problem, time_limit=5, seed=0)
+    assert "locked to different destinations" in result.unassigned["a"]
+
+
+def test_locks_beyond_capacity_are_reported_not_forced() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 3}),),
+        cases=(Case("a", 2, {"DE": 1}, locked="DE"), Case("b", 2, {"DE": 9}, locked="DE")),
+    )
+    result = solve(problem, time_limit=5, seed=0)
+    assert_valid(problem, result)
+    assert len(result.assignments) == 1
+    (left,) = result.unassigned.values()
+    assert "taken by other locked households" in left
+
+
+def test_lock_beats_a_better_scoring_household() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 2}),),
+        cases=(Case("locked", 2, {"DE": 0.1}, locked="DE"), Case("other", 2, {"DE": 5.0})),
+    )
+    result = solve(problem, time_limit=5, seed=0)
+    assert result.assignments == {"locked": "DE"}
+
+
+def test_persons_come_before_score() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 3}),),
+        cases=(Case("small", 1, {"DE": 100.0}), Case("large", 3, {"DE": 0.1})),
+    )
+    result = solve(problem, time_limit=5, seed=0, explain=True)
+    assert result.assignments == {"large": "DE"}
+    assert result.persons_placed == 3
+    assert "full for persons" in result.unassigned["small"]
+
+
+def test_explanation_names_the_price() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination("NO", {"persons": 10, "large_family": 1}),
+                      Destination("DE", {"persons": 20})),
+        cases=(
+            Case("A", 6, {"NO": 5.0, "DE": 1.0}, usage={"large_family": 1}),
+            Case("B", 7, {"NO": 7.0, "DE": 1.2}, usage={"large_family": 1}),
+        ),
+    )
+    result = solve(problem, time_limit=5, seed=0, explain=True)
+    assert result.assignments == {"A": "DE", "B": "NO"}
+    why = result.explanations["A"].alternatives[0]
+    assert why.destination == "NO"
+    assert why.why.startswith("NO was full for ")
+    assert "(price " in why.why
+
+
+def test_deterministic_for_a_seed() -> None:
+    problem = generate(InstanceSpec(300, 8, places_ratio=0.95, structure="mixed"), seed=5)
+    a = solve(problem, time_limit=30, seed=7, explain=True)
+    b = solve(problem, time_limit=30, seed=7, explain=True)
+    assert a.assignments == b.assignments
+    assert a.unassigned == b.unassigned
+    assert a.explanations == b.explanations
+    assert a.bound_score == b.bound_score
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("structure", ["uniform", "mixed"])
+def test_generated_instances_are_valid_and_near_bound(structure) -> None:
+    spec = InstanceSpec(400, 12, structure=structure, density=0.6, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.92)
+    problem = generate(spec, seed=11)
+    result = solve(problem, time_limit=4, seed=0)
+    assert_valid(problem, result)
+    assert result.gap < 5e-3
+    assert result.persons_placed >= result.bound_persons - 5
+
+
+def test_bad_arguments_are_refused() -> None:
+    problem = AllocationProblem(destinations=(Destination("DE"),), cases=())
+    with pytest.raises(ValueError, match="time_limit"):
+        solve(problem, time_limit=0, seed=0)
+    with pytest.raises(ValueError, match="seed"):
+        solve(problem, time_limit=1, seed=1.5)  # type: ignore[arg-type]
+    empty = solve(problem, time_limit=1, seed=0)
+    assert empty.status == "optimal" and empty.assignments == {}
