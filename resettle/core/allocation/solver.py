@@ -699,7 +699,9 @@ def _optimise(
     persons_bound = duals1.bound
     if integral_persons:
         persons_bound = math.floor(persons_bound + 1e-6)
-    persons_req = persons_lp - 1e-9 * max(1.0, persons_lp)
+    # hold persons at the integer maximum the LP allows: the score bound is then the LP
+    # optimum at that count, not a Lagrangian extrapolation from a fractional count
+    persons_req = min(persons_lp, persons_bound) - 1e-9 * max(1.0, persons_lp)
     lp2_ok, duals2 = _solve_lp(master, inst.col_score, persons_req, deadline, clock, add)
     prices[:] = duals2.cap
     x = master.values()

@@ -54,7 +54,9 @@ def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
     if n >= 2 and draw(st.booleans()):
         a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
         together.append((f"H{a}", f"H{b}"))
-    return AllocationProblem(destinations=destinations, cases=tuple(cases), together=tuple(together))
+    return AllocationProblem(
+        destinations=destinations, cases=tuple(cases), together=tuple(together)
+    )
 
 
 def brute_force(problem: AllocationProblem) -> tuple[float, float] | None:
