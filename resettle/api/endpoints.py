@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 
 from resettle.accounts.policy import Action, FieldGroup
 from resettle.api import schemas as s
@@ -16,10 +16,17 @@ from resettle.api.auth import TokenAuth, require, user_of
 from resettle.api.errors import ApiError, install_handlers
 from resettle.api.serializers import household_dict, paginate, person_dict
 from resettle.audit.services import record, record_read
-from resettle.casework.models import Hold, MemberDecision, Submission, SubmissionStatus
-from resettle.core.stages import Decision, Stage
+from resettle.casework.models import (
+    Hold,
+    HoldStatus,
+    MemberDecision,
+    Submission,
+    SubmissionStatus,
+)
+from resettle.core.stages import Decision, HoldType, Stage
 from resettle.registry import selectors as registry
 from resettle.registry.filters import HouseholdFilter, PersonFilter
+from resettle.registry.models import PersonStatus, Sex
 
 api = NinjaAPI(
     title="resettle API",
@@ -40,7 +47,7 @@ api = NinjaAPI(
 install_handlers(api)
 
 ERRORS: dict[int, type[Schema]] = {
-    401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut,
+    400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut,
 }
 
 
@@ -66,22 +73,36 @@ def _if_match(request: HttpRequest) -> int:
     return int(value[1:])
 
 
+COUNTRY = r"^[A-Z]{2}$"
+
+
 class PageQuery(Schema):
-    page: int = 1
-    page_size: int = 50
+    """Paging; unknown query parameters are refused so that a misspelt filter never
+    silently returns everything."""
+
+    model_config = {"extra": "forbid"}
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=500)
 
 
 class HouseholdQuery(PageQuery):
-    stage: str = ""
-    destination: str = ""
-    hold_type: str = ""
-    registration_id: str = ""
+    stage: Stage | None = None
+    destination: str | None = Field(None, pattern=COUNTRY)
+    hold_type: HoldType | None = None
+    registration_id: str | None = Field(None, min_length=1, max_length=64)
 
 
 class PersonQuery(PageQuery):
-    status: str = ""
-    sex: str = ""
-    nationality: str = ""
+    status: PersonStatus | None = None
+    sex: Sex | None = None
+    nationality: str | None = Field(None, pattern=COUNTRY)
+
+
+def _reject_unknown(request: HttpRequest, model: type[Schema]) -> None:
+    unknown = sorted(set(request.GET) - set(model.model_fields))
+    if unknown:
+        raise ApiError(422, "invalid_input", "Unknown query parameter.",
+                       {"parameters": unknown[:10]})
 
 
 # ---------------------------------------------------------------- persons
@@ -90,8 +111,9 @@ class PersonQuery(PageQuery):
 @api.get("/persons", response={200: s.PersonPage, **ERRORS}, exclude_unset=True,
          tags=["persons"])
 def list_persons(request: HttpRequest, q: Query[PersonQuery]) -> dict[str, Any]:
+    _reject_unknown(request, PersonQuery)
     scope = require(request, Action.VIEW_REGISTRY)
-    filters = PersonFilter.from_query(q.dict())
+    filters = PersonFilter.from_query(q.model_dump(exclude_none=True, mode="json"))
     qs = filters.apply(registry.persons_for(user_of(request))).order_by("registration_id")
     items, count, next_url = paginate(request, qs, q.page, q.page_size)
     return {"results": [person_dict(p, scope) for p in items], "count": count, "next": next_url}
@@ -112,9 +134,10 @@ def get_person(request: HttpRequest, person_id: str) -> dict[str, Any]:
 @api.get("/households", response={200: s.HouseholdPage, **ERRORS}, exclude_unset=True,
          tags=["households"])
 def list_households(request: HttpRequest, q: Query[HouseholdQuery]) -> dict[str, Any]:
+    _reject_unknown(request, HouseholdQuery)
     scope = require(request, Action.VIEW_REGISTRY)
     user = user_of(request)
-    filters = HouseholdFilter.from_query(q.dict())
+    filters = HouseholdFilter.from_query(q.model_dump(exclude_none=True, mode="json"))
     qs = filters.apply(registry.households_for(user), user).order_by("reference")
     items, count, next_url = paginate(request, qs, q.page, q.page_size)
     return {"results": [household_dict(h, scope) for h in items], "count": count,
@@ -190,12 +213,13 @@ def _hold_dict(hold: Hold, references: bool) -> dict[str, Any]:
 
 
 class HoldQuery(PageQuery):
-    hold_type: str = ""
-    status: str = ""
+    hold_type: HoldType | None = None
+    status: HoldStatus | None = None
 
 
 @api.get("/holds", response={200: s.HoldPage, **ERRORS}, exclude_unset=True, tags=["holds"])
 def list_holds(request: HttpRequest, q: Query[HoldQuery]) -> dict[str, Any]:
+    _reject_unknown(request, HoldQuery)
     scope = require(request, Action.VIEW_REGISTRY)
     if not scope.sees(FieldGroup.HOLDS):
         raise ApiError(403, "forbidden", "Your role may not see holds.")
@@ -242,13 +266,14 @@ def _submission_dict(sub: Submission) -> dict[str, Any]:
 
 
 class SubmissionQuery(PageQuery):
-    status: str = ""
-    destination: str = ""
+    status: SubmissionStatus | None = None
+    destination: str | None = Field(None, pattern=COUNTRY)
 
 
 @api.get("/submissions", response={200: s.SubmissionPage, **ERRORS}, exclude_unset=True,
          tags=["submissions"])
 def list_submissions(request: HttpRequest, q: Query[SubmissionQuery]) -> dict[str, Any]:
+    _reject_unknown(request, SubmissionQuery)
     require(request, Action.VIEW_REGISTRY)
     qs = _submissions_for(request)
     if q.status:
@@ -310,6 +335,7 @@ def _departures_for(request: HttpRequest) -> Any:
 
 @api.get("/departures", response={200: s.DeparturePage, **ERRORS}, tags=["departures"])
 def list_departures(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]:
+    _reject_unknown(request, PageQuery)
     items, count, next_url = paginate(request, _departures_for(request).order_by("date", "code"),
                                       q.page, q.page_size)
     return {"results": [_departure_dict(d) for d in items], "count": count, "next": next_url}
@@ -344,6 +370,7 @@ def get_manifest(request: HttpRequest, departure_id: str) -> dict[str, Any]:
 @api.get("/incidents", response={200: s.IncidentPage, **ERRORS}, exclude_unset=True,
          tags=["incidents"])
 def list_incidents(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]:
+    _reject_unknown(request, PageQuery)
     from resettle.incidents.selectors import casualty_counts, incidents_for, sees_details
 
     require(request, Action.VIEW_INCIDENTS)
@@ -376,6 +403,7 @@ def list_incidents(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]:
 @api.get("/allocation-runs", response={200: s.AllocationRunPage, **ERRORS},
          tags=["allocation"])
 def list_allocation_runs(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]:
+    _reject_unknown(request, PageQuery)
     from resettle.allocation.models import AllocationRun
 
     require(request, Action.RUN_ALLOCATION)

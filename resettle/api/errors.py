@@ -63,7 +63,8 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return envelope(api, request, exc.status_code, "http_error", str(exc))
+        code = "bad_request" if exc.status_code == 400 else "http_error"
+        return envelope(api, request, exc.status_code, code, str(exc))
 
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -1,0 +1,50 @@
+"""schemathesis against the live schema, as several roles: no server errors, responses that
+match the schema, and invalid input refused."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from resettle.api.tokens import create_token
+from resettle.testing.fixtures import SmallCamp
+
+ROLES = ("caseworker", "liaison-de", "manager", "movement")
+EXAMPLES = 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("username", ROLES)
+def test_api_survives_fuzzing(camp: SmallCamp, username: str) -> None:
+    from resettle.wsgi import application
+
+    user = camp.users[username]
+    secret = create_token(actor=user, user=user, name="fuzz").secret
+    headers = {"Authorization": f"Bearer {secret}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+    assert len(operations) >= 10
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            checks = [not_a_server_error, content_type_conformance, response_schema_conformance,
+                      status_code_conformance]
+            if mode is GenerationMode.NEGATIVE:
+                checks.append(negative_data_rejection)
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+            def run(case: schemathesis.Case, checks: list[object] = checks) -> None:  # type: ignore[type-arg]
+                response = case.call(headers=headers)
+                case.validate_response(response, checks=checks)  # type: ignore[arg-type]
+
+            run()
