@@ -76,14 +76,14 @@ class DocumentForm(forms.Form):
 class BulkForm(forms.Form):
     target = forms.ChoiceField(choices=STAGE_FIELD_CHOICES)
     reason = forms.CharField(max_length=500, required=False)
-    #: "<household id>:<version>" for each selected row
-    selected = forms.MultipleChoiceField(choices=(), required=False)
 
-    def clean_selected(self) -> list[tuple[str, int]]:
-        pairs: list[tuple[str, int]] = []
-        for raw in self.data.getlist("selected") if hasattr(self.data, "getlist") else []:
-            household_id, _, version = str(raw).partition(":")
-            if not version.isdigit():
-                raise forms.ValidationError("A selected household is malformed.")
-            pairs.append((household_id, int(version)))
-        return pairs
+
+def parse_selected(values: list[str]) -> list[tuple[str, int]] | None:
+    """The queue's "<household id>:<version>" checkboxes; None when one is malformed."""
+    pairs: list[tuple[str, int]] = []
+    for raw in values:
+        household_id, _, version = str(raw).partition(":")
+        if not version.isdigit() or len(household_id) > 64:
+            return None
+        pairs.append((household_id, int(version)))
+    return pairs

@@ -280,7 +280,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         _form_errors(request, form)
         return HttpResponseRedirect(reverse("casework:queues"))
     target = Stage(form.cleaned_data["target"])
-    selected: list[tuple[str, int]] = form.cleaned_data["selected"]
+    selected = forms.parse_selected(request.POST.getlist("selected"))
+    if selected is None:
+        messages.error(request, "A selected household is malformed.")
+        return HttpResponseRedirect(reverse("casework:queues"))
     if target not in selectors.BULK_TARGETS:
         messages.error(request, f"{target.label} cannot be set in bulk: open each household.")
         return HttpResponseRedirect(reverse("casework:queues"))

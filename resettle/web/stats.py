@@ -50,6 +50,20 @@ def _numbers(persons: QuerySet[Person], households: QuerySet[Household]) -> dict
             n=Count("casualties", filter=_killed())
         )["n"],
         "places_pledged": _pledged(),
+        **_casework(households),
+    }
+
+
+def _casework(households: QuerySet[Household]) -> dict[str, Any]:
+    """What holds the operation back: households per blocking hold type, median days per
+    stage (households now in each open stage; stages with none are absent)."""
+    from django.utils import timezone
+
+    from resettle.casework.selectors import blocked_by_hold_type, median_days_in_stage
+
+    return {
+        "blocked_by_hold_type": blocked_by_hold_type(households),
+        "days_in_stage": median_days_in_stage(households, today=timezone.localdate()),
     }
 
 
