@@ -378,7 +378,7 @@ def _find(nf: I64, base: I64, p: I64) -> I64:
     """First period >= p that is not full (union-find with path halving)."""
     while True:
         q = nf[base + p]
-        if np.array_equal(q, p):
+        if not (q != p).any():
             return p
         qq = nf[base + q]
         nf[base + p] = qq
