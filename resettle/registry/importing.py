@@ -141,6 +141,10 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.issues
 
+    def sort_issues(self) -> None:
+        """By file line, then in column order (stable: one column's problems keep order)."""
+        self.issues.sort(key=lambda i: (i.line, _column_order(i)))
+
     @property
     def created(self) -> list[PersonPlan]:
         return [p for p in self.persons if p.is_new]
@@ -221,6 +225,7 @@ def parse_table(table: Table, *, today: date) -> tuple[list[Row], ImportPlan]:
     if positions is None:
         return [], plan
     rows: list[Row] = []
+    seen: dict[str, int] = {}
     width = len(table.header)
     for line, cells in zip(table.lines, table.rows, strict=True):
         issues: list[Issue] = []
@@ -230,15 +235,27 @@ def parse_table(table: Table, *, today: date) -> tuple[list[Row], ImportPlan]:
             name: (cells[index] if index < len(cells) else "")
             for name, index in positions.items()
         }
-        for name, index in positions.items():
-            if (line, index) in table.formula_cells:
-                issues.append(Issue(line, name, "is a formula cell; save the values only"))
+        formulas = {name for name, index in positions.items()
+                    if (line, index) in table.formula_cells}
+        for name in formulas:
+            issues.append(Issue(line, name, "is a formula cell; save the values only"))
         registration_id = _parse_identifier(raw["registration_id"], "registration_id", line,
                                             issues)
-        household_id = _parse_identifier(raw["household_id"], "household_id", line, issues)
-        parsed: dict[str, Any] = {}
+        if registration_id in seen:
+            issues.append(Issue(line, "registration_id",
+                                f"'{registration_id}' repeats line {seen[registration_id]}"))
+        elif registration_id:
+            seen[registration_id] = line
+        # both empty: an existing person's household is left as it is (exports write this
+        # for persons who left their household); a new person needs both
+        no_household = not raw["household_id"].strip() and not raw["relationship"].strip()
+        household_id = "" if no_household else _parse_identifier(
+            raw["household_id"], "household_id", line, issues)
+        parsed: dict[str, Any] = {"relationship": ""} if no_household else {}
         for name, parser in _PARSERS.items():
-            if parser is None or name not in raw:
+            if parser is None or name not in raw or name in formulas or (
+                no_household and name == "relationship"
+            ):
                 continue
             text = v.unguard(raw[name])
             if name in REQUIRED and not text.strip():
@@ -250,7 +267,9 @@ def parse_table(table: Table, *, today: date) -> tuple[list[Row], ImportPlan]:
                 issues.append(Issue(line, name, str(exc)))
         birth: v.Birth | None = None
         dob_text = v.unguard(raw["date_of_birth"])
-        if not dob_text.strip():
+        if "date_of_birth" in formulas:
+            pass
+        elif not dob_text.strip():
             issues.append(Issue(line, "date_of_birth", "is required"))
         else:
             try:
@@ -367,15 +386,6 @@ def plan_import(rows: list[Row], plan: ImportPlan, *, scope: Scope) -> ImportPla
     """Match rows to the registry (by registration id, merged ids included) and list effects."""
     from django.utils import timezone
 
-    seen: dict[str, int] = {}
-    for row in rows:
-        if row.registration_id in seen:
-            plan.issues.append(Issue(
-                row.line, "registration_id",
-                f"'{row.registration_id}' repeats line {seen[row.registration_id]}",
-            ))
-        else:
-            seen[row.registration_id] = row.line
     sites = _sites(rows, scope, plan)
     by_id, merged = _existing_persons(rows)
     now = timezone.now()
@@ -406,12 +416,17 @@ def plan_import(rows: list[Row], plan: ImportPlan, *, scope: Scope) -> ImportPla
                               created_at=now, updated_at=now),
                 is_new=True,
             )
+        if person_plan.is_new and not row.household_id:
+            plan.issues.append(Issue(row.line, "household_id",
+                                     "is required for a person not yet registered"))
+            continue
         site = sites.get(row.line)
         if site is None:
             continue
         _apply_row_to_person(person_plan, site)
         plans.append(person_plan)
     if plan.issues:
+        # household checks on a partial file would report consequences, not causes
         return plan
     plan.persons = plans
     _plan_households(plan, sites, now)
@@ -427,11 +442,13 @@ def _plan_households(plan: ImportPlan, sites: dict[int, Site], now: Any) -> None
     existing_ids = [p.person.pk for p in persons if not p.is_new]
     current: dict[uuid.UUID, Membership] = {}
     for chunk in _chunks(existing_ids):
-        for m in Membership.objects.filter(active=True, person_id__in=chunk).select_related(
-            "household"
-        ):
-            current[m.person_id] = m
-    references = sorted({p.row.household_id for p in persons})
+        for pk, person_id, household_id, relationship in Membership.objects.filter(
+            active=True, person_id__in=chunk
+        ).values_list("pk", "person_id", "household_id", "relationship"):
+            current[person_id] = Membership(id=pk, person_id=person_id,
+                                            household_id=household_id,
+                                            relationship=relationship)
+    references = sorted({p.row.household_id for p in persons if p.row.household_id})
     households: dict[str, Household] = {}
     for chunk in _chunks(references):
         for h in Household.objects.filter(reference__in=chunk):
@@ -446,14 +463,16 @@ def _plan_households(plan: ImportPlan, sites: dict[int, Site], now: Any) -> None
     for m in current.values():
         touched_existing.add(m.household_id)
     for chunk in _chunks(sorted(touched_existing)):
-        for m in Membership.objects.filter(active=True, household_id__in=chunk).select_related(
-            "household"
-        ):
-            final[m.household_id][m.person_id] = m.relationship
-            names[m.household_id] = m.household.reference
+        for person_id, household_id, relationship, reference in Membership.objects.filter(
+            active=True, household_id__in=chunk
+        ).values_list("person_id", "household_id", "relationship", "household__reference"):
+            final[household_id][person_id] = relationship
+            names[household_id] = reference
     household_site: dict[str, tuple[Site, int]] = {}
     for p in persons:
         row = p.row
+        if not row.household_id:
+            continue
         site = sites[row.line]
         first = household_site.setdefault(row.household_id, (site, row.line))
         if first[0].pk != site.pk:

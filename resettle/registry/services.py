@@ -20,6 +20,7 @@ from django.utils import timezone
 from resettle.accounts.policy import Action, Role, allowed_actions, visible_fields
 from resettle.accounts.selectors import Scope, scope_for
 from resettle.audit.services import record
+from resettle.registry import bulk
 from resettle.registry import values as v
 from resettle.registry.countries import to_alpha2
 from resettle.registry.importing import ImportPlan, parse_table, plan_import
@@ -448,13 +449,15 @@ def import_persons(
         raise RegistryError("Your role does not allow importing.")
     rows, plan = parse_table(table, today=today or timezone.localdate())
     if dry_run or plan.issues:
-        if not plan.issues:
-            plan_import(rows, plan, scope=scope)
+        # valid rows are still checked against the registry, so every problem is listed
+        plan_import(rows, plan, scope=scope)
+        plan.sort_issues()
         if plan.ok and check_duplicates:
             _check_duplicates(plan, scope)
         return plan
     with transaction.atomic():
         plan_import(rows, plan, scope=scope)
+        plan.sort_issues()
         if plan.ok and check_duplicates:
             _check_duplicates(plan, scope)
         if plan.ok:
@@ -468,15 +471,14 @@ def _apply(plan: ImportPlan, *, actor: Any, via: str) -> None:
     now = timezone.now()
     actor_id = _actor_id(actor)
     if plan.new_households:
-        Household.objects.bulk_create(plan.new_households.values(), batch_size=2000)
-        StageChange.objects.bulk_create(
+        bulk.insert(list(plan.new_households.values()))
+        bulk.insert(
             [StageChange(household=h, from_stage="", to_stage="registered", at=now,
                          actor_id=actor_id, reason="registered by import")
-             for h in plan.new_households.values()],
-            batch_size=2000,
+             for h in plan.new_households.values()]
         )
     created = plan.created
-    Person.objects.bulk_create([p.person for p in created], batch_size=2000)
+    bulk.insert([p.person for p in created])
     changed = plan.changed
     changes: list[PersonChange] = [
         PersonChange(person_id=p.person.pk, at=now, actor_id=actor_id,
@@ -501,17 +503,16 @@ def _apply(plan: ImportPlan, *, actor: Any, via: str) -> None:
             person_version=p.person.version, changes=entry, created_at=now, updated_at=now,
         ))
     if changed:
-        Person.objects.bulk_update(
+        bulk.update(
             [p.person for p in changed],
-            sorted(fields | {"version", "updated_at", "search_name"}),
-            batch_size=500,
+            sorted(("site_id" if f == "site" else f)
+                   for f in fields | {"version", "updated_at", "search_name"}),
         )
     if plan.close_memberships:
         for m in plan.close_memberships:
             m.updated_at = now
-        Membership.objects.bulk_update(plan.close_memberships,
-                                       ["active", "left_reason", "updated_at"], batch_size=1000)
-    Membership.objects.bulk_create(plan.open_memberships, batch_size=2000)
+        bulk.update(plan.close_memberships, ["active", "left_reason", "updated_at"])
+    bulk.insert(plan.open_memberships)
     touched = sorted(plan.touched_households)
     for start in range(0, len(touched), 5000):
         Household.objects.filter(pk__in=touched[start:start + 5000]).update(
@@ -525,8 +526,8 @@ def _apply(plan: ImportPlan, *, actor: Any, via: str) -> None:
         else:
             Document.objects.filter(pk=doc.pk).update(number=p.row.document_number or "",
                                                       updated_at=now)
-    Document.objects.bulk_create(new_docs, batch_size=2000)
-    PersonChange.objects.bulk_create(changes, batch_size=2000)
+    bulk.insert(new_docs)
+    bulk.insert(changes)
     counts = plan.counts()
     counts["documents"] = len(plan.documents)
     record(actor=actor, action="persons.import", object_type="registry.person",

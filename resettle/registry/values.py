@@ -54,9 +54,9 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _no_formula(text: str, what: str) -> str:
+def _no_formula(text: str) -> str:
     if text.startswith(FORMULA_TRIGGERS):
-        raise ValueError(f"{what} '{text}' starts with '{text[0]}' (looks like a formula)")
+        raise ValueError(f"'{text}' starts with '{text[0]}' (looks like a formula)")
     return text
 
 
@@ -65,7 +65,7 @@ def parse_latin_name(text: str) -> str:
     text = clean_text(text)
     if not text:
         raise ValueError("is required")
-    _no_formula(text, "name")
+    _no_formula(text)
     for ch in text:
         if ch in " '-.\u2019":
             continue
@@ -80,7 +80,7 @@ def parse_original_name(text: str) -> str:
     """A name in its original script, kept exactly (only Unicode-normalised and trimmed)."""
     text = unicodedata.normalize("NFC", text).strip()
     if text:
-        _no_formula(text, "name")
+        _no_formula(text)
     return text
 
 
@@ -152,7 +152,7 @@ def parse_phone(text: str) -> str:
 def parse_document_number(text: str) -> str:
     value = clean_text(text)
     if value:
-        _no_formula(value, "document number")
+        _no_formula(value)
         if len(value) > 64:
             raise ValueError("is longer than 64 characters")
     return value
