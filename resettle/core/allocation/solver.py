@@ -438,7 +438,10 @@ def _round(inst: _Instance, master: _MasterLP, x: FloatArray, assign: IntArray) 
     )
     for u in order:
         j = int(best_col[u])
-        if j < 0 or best_val[u] < 1 - 1e-6:
+        if inst.unit_forced[u]:
+            # a locked unit has one column; the locks fit together (see _admit_locks)
+            j = int(np.flatnonzero(inst.col_unit == u)[0])
+        elif j < 0 or best_val[u] < 1 - 1e-6:
             continue
         d = int(inst.col_dest[j])
         if _fits(inst, resid, u, d):
@@ -578,12 +581,15 @@ def _totals(inst: _Instance, assign: IntArray) -> tuple[float, float]:
     return persons, score
 
 
-def _check_feasible(inst: _Instance, assign: IntArray) -> bool:
+def _violations(inst: _Instance, assign: IntArray) -> str:
     used = np.zeros_like(inst.capacity)
     for u in np.flatnonzero(assign >= 0).tolist():
         used[int(inst.col_dest[assign[u]])] += inst.unit_usage[u]
-    ok = bool(np.all(used <= inst.capacity + 1e-6))
-    return ok and bool(np.all(assign[inst.unit_forced] >= 0))
+    over = np.argwhere(used > inst.capacity + 1e-6)
+    out = [f"{inst.dest_ids[d]} over {inst.dims[k]}" for d, k in over.tolist()]
+    unplaced = np.flatnonzero(inst.unit_forced & (assign < 0))
+    out += [f"locked unit {u} unplaced" for u in unplaced.tolist()[:3]]
+    return "; ".join(out)
 
 
 def solve(
@@ -627,7 +633,9 @@ def solve(
             inst, opts, seed, deadline, clock, assign, prices, integral_persons
         )
 
-    assert _check_feasible(inst, assign), "internal error: infeasible assignment"
+    problems = _violations(inst, assign)
+    if problems:
+        raise RuntimeError(f"internal error, infeasible assignment: {problems}")
     persons, score = _totals(inst, assign)
     score_bound = max(score_bound, score)
     persons_bound = max(persons_bound, persons)
