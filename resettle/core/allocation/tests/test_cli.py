@@ -1,0 +1,50 @@
+"""``resettle allocate`` end to end, in a subprocess (core tests never import Django)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resettle.core.allocation import problem_from_dict, result_from_dict
+from resettle.core.allocation.tests.conftest import assert_valid
+from resettle.core.allocation.tests.test_model_json import ISSUE_EXAMPLE
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from resettle.cli import main; main()", "allocate", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )
+
+
+@pytest.mark.slow
+def test_allocate_writes_a_valid_result(tmp_path) -> None:
+    problem_path = tmp_path / "p.json"
+    out = tmp_path / "r.json"
+    problem_path.write_text(json.dumps(ISSUE_EXAMPLE))
+    proc = run("--problem", str(problem_path), "--out", str(out), "--explain",
+               "--time-limit", "10", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    result = result_from_dict(json.loads(out.read_text()))
+    assert_valid(problem_from_dict(ISSUE_EXAMPLE), result)
+    assert result.status == "optimal"
+    assert set(result.explanations) == {"H00001", "H00002"}
+
+
+@pytest.mark.slow
+def test_malformed_problem_exits_2_naming_the_field(tmp_path) -> None:
+    bad = json.loads(json.dumps(ISSUE_EXAMPLE))
+    bad["cases"][1]["size"] = -3
+    problem_path = tmp_path / "p.json"
+    problem_path.write_text(json.dumps(bad))
+    proc = run("--problem", str(problem_path), "--out", str(tmp_path / "r.json"))
+    assert proc.returncode == 2
+    assert "cases[1].size" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.json").exists()
