@@ -57,7 +57,7 @@ _HEURISTIC_EFFORT = 0.002
 class SolveOptions:
     """Knobs of the method; the defaults are tuned on bench/bench_allocation.py."""
 
-    column_generation_columns: int = 120_000
+    column_generation_columns: int = 30_000
     """Above this many columns, the LP starts from each unit's best few and prices the rest."""
     initial_columns_per_unit: int = 6
     columns_added_per_unit: int = 4
@@ -767,7 +767,9 @@ def _optimise(
         objective = inst.col_score + w_round * persons_cost
         out = _MipOutcome(None, False, math.inf, True)
         if persons_optimal:
-            must = inst.unit_forced | (duals2.unit > delta)
+            # only units the start places: the start stays feasible (a weaker, still
+            # valid restriction)
+            must = inst.unit_forced | ((duals2.unit > delta) & (assign >= 0))
             out = _solve_mip(
                 inst, cols, objective, persons_now, must, assign, deadline - clock(), seed,
                 abs_gap, 0.0,
