@@ -47,7 +47,7 @@ class RoleAssignment(models.Model):
         return f"{self.user_id}: {self.role}"
 
 
-class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
     """A TOTP authenticator whose secret is stored sealed (AES-GCM), never in clear.
 
     Same fields and verification as django-otp's TOTPDevice; ``last_t`` makes a code
@@ -62,7 +62,7 @@ class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     drift = models.SmallIntegerField(default=0)
     last_t = models.BigIntegerField(default=-1)
 
-    class Meta(Device.Meta):
+    class Meta(Device.Meta):  # type: ignore[misc]
         verbose_name = "authenticator app"
 
     @staticmethod
@@ -115,10 +115,10 @@ class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
         return b32encode(self.bin_key).decode("ascii").rstrip("=")
 
 
-class RecoveryCodeDevice(ThrottlingMixin, Device):
+class RecoveryCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
     """One-time recovery codes, stored only as keyed digests."""
 
-    class Meta(Device.Meta):
+    class Meta(Device.Meta):  # type: ignore[misc]
         verbose_name = "recovery codes"
 
     def verify_token(self, token: object) -> bool:

@@ -34,7 +34,8 @@ def start_enrolment(*, user: Any) -> SealedTOTPDevice:
     if SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise AccountError("This account already has an authenticator; ask an administrator "
                            "to reset it.")
-    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device: SealedTOTPDevice | None = SealedTOTPDevice.objects.filter(
+        user=user, confirmed=False).first()
     if device is None:
         device = SealedTOTPDevice(user=user, name="Authenticator app", confirmed=False)
         device.set_key(secrets.token_bytes(TOTP_KEY_BYTES))

@@ -34,8 +34,8 @@ def _pages(client: Client, camp: SmallCamp) -> dict[str, bytes]:
         if rule is None or route.params or rule.public or "GET" not in rule.methods:
             continue
         url = reverse(route.name)
-        for variant, headers in (("", {}), (" (htmx)", {"HTTP_HX_REQUEST": "true"})):
-            answer = client.get(url, **headers)
+        for variant, headers in (("", {}), (" (htmx)", {"HX-Request": "true"})):
+            answer = client.get(url, headers=headers)
             seen[route.name + variant] = bytes(answer.status_code) + CSRF.sub(b"", answer.content)
     for list_name in ("web:households", "web:persons"):
         for probe in PROBES:
