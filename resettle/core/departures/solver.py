@@ -21,14 +21,13 @@ whatever the solver's tolerances.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import logging
 
 import highspy
 import numpy as np
@@ -59,14 +58,14 @@ def _highs(seed: int, time_limit: float) -> highspy.Highs:
     global _banner_done
     with _banner_lock:
         if _banner_done:
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
         else:
             sys.stdout.flush()
             saved = os.dup(1)
             devnull = os.open(os.devnull, os.O_WRONLY)
             try:
                 os.dup2(devnull, 1)
-                h = highspy.Highs()
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
             finally:
                 os.dup2(saved, 1)
                 os.close(saved)

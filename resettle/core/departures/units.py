@@ -214,7 +214,9 @@ def full_reason(unit: Unit, departures: tuple[Departure, ...]) -> str:
     )
     need = ""
     if unit.needs:
-        need = " and " + ", ".join(f"{v} {k}" for k, v in unit.needs.items()) + " places"
+        need = " and " + ", ".join(
+            f"{v} {k} place{'s' if v > 1 else ''}" for k, v in unit.needs.items()
+        )
     where = (
         f"the only departure to {unit.destination} it could take ({_days(days)}) is full"
         if n == 1
