@@ -120,8 +120,7 @@ class PersonForm(forms.Form):
 
     def person_values(self) -> dict[str, Any]:
         """The model values of the fields in this form (hidden groups are absent)."""
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
+        data = {k: v for k, v in self.cleaned_data.items() if k in FORM_GROUPS}
         birth = data.pop("date_of_birth", None)
         estimated = data.pop("dob_estimated", False)
         if isinstance(birth, v.Birth):

@@ -29,6 +29,7 @@ _LIST_SPLIT = re.compile(r"[;|]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _NEED = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,4})?$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,30}$")
+_DOCUMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
 _DATE_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE_YEAR = re.compile(r"^(\d{4})$")
@@ -151,10 +152,11 @@ def parse_phone(text: str) -> str:
 
 def parse_document_number(text: str) -> str:
     value = clean_text(text)
-    if value:
-        _no_formula(value)
-        if len(value) > 64:
-            raise ValueError("is longer than 64 characters")
+    if value and not _DOCUMENT.match(value):
+        raise ValueError(f"'{text}' is not a document number (letters, digits, - / . and "
+                         "spaces, starting with a letter or digit)")
+    if len(value) > 64:
+        raise ValueError("is longer than 64 characters")
     return value
 
 

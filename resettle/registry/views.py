@@ -130,12 +130,12 @@ def _conflict_context(
     """What changed since the user opened the record: field, stored value, their value."""
     current = exc.current
     stored = PersonForm.initial_for(current)
-    rows = []
+    rows: list[tuple[str, Any, str]] = []
     for name in exc.changed_fields:
         if name not in form.fields:
             rows.append((name.replace("_", " "), "changed", ""))
             continue
-        rows.append((form.fields[name].label or name.replace("_", " ").capitalize(),
+        rows.append((str(form.fields[name].label or name.replace("_", " ").capitalize()),
                      stored.get(name, ""), request.POST.get(name, "")))
     return {"rows": rows, "version": current.version}
 
