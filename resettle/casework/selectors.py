@@ -274,11 +274,19 @@ def blockers_for(scope: Scope, household: Household, facts: HouseholdFacts,
     if scope.sees(FieldGroup.HOLDS):
         for h in Hold.objects.filter(
             person__memberships__household=household, person__memberships__active=True,
-        ).exclude(status=HoldStatus.LIFTED):
+        ).exclude(status=HoldStatus.LIFTED).select_related("person"):
             if services.overdue_review(h, today=today):
                 box.notes.append(
                     f"The {h.hold_type} hold on {h.person.full_name} was due for review on "
                     f"{h.review_date:%Y-%m-%d}.")
+            travelling = h.person.memberships.filter(
+                household=household, active=True, travelling=True).exists()
+            later = [st for st in PIPELINE if st in HOLD_BLOCKS[HoldType(h.hold_type)]
+                     and PIPELINE.index(st) > PIPELINE.index(nxt)]
+            if h.status == HoldStatus.ACTIVE and travelling and later:
+                box.notes.append(
+                    f"The {h.hold_type} hold on {h.person.full_name} will also block "
+                    + ", ".join(st.label.lower() for st in later) + " until it is lifted.")
             if h.status == HoldStatus.PROPOSED:
                 box.notes.append(
                     f"A proposed {h.hold_type} hold on {h.person.full_name} awaits "

@@ -43,6 +43,7 @@ def test_blocker_box_says_what_blocks_in_plain_words(client: Client, camp: Small
     html = page(client, camp.household_de)
     assert "An active security hold on a travelling member blocks decided." in html
     assert "SEC-77" in html  # caseworkers see hold references
+    assert "will also block pre-departure, ready, booked, departed until it is lifted" in html
 
 
 def test_roles_without_hold_fields_see_no_hold_details(client: Client, camp: SmallCamp) -> None:
