@@ -6,7 +6,9 @@ Why: Django's ``bulk_create`` compiles every value through the full field machin
 identity for plain text, number and boolean columns, the backend's adapter for UUIDs,
 dates, datetimes and JSON, and the field's own ``get_db_prep_save`` for anything else
 (so encrypted fields still encrypt). Same SQL, same values, no ORM per-value overhead.
-The caller sets primary keys and timestamps; no signals are sent (none are used here).
+Fields with their own ``pre_save`` (timestamps, encrypted text and its blind index) run
+it exactly as an INSERT through ``save()`` would. The caller sets primary keys; no
+signals are sent (none are used here).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.utils import timezone
 
 _PLAIN = (
     models.CharField, models.TextField, models.IntegerField, models.BooleanField,
@@ -62,13 +63,6 @@ def insert(objs: Sequence[models.Model]) -> None:
         return
     model = type(objs[0])
     columns = _columns(model, None)
-    now = timezone.now()
-    for obj in objs:
-        for f in columns:
-            if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add) and (
-                getattr(obj, f.attname) is None
-            ):
-                setattr(obj, f.attname, now)
     converters = [_converter(f, connection) for f in columns]
     qn = connection.ops.quote_name
     # identifiers come from the model's metadata (quoted); values are always parameters
@@ -77,14 +71,20 @@ def insert(objs: Sequence[models.Model]) -> None:
         ", ".join(qn(f.column) for f in columns),
         ", ".join(["%s"] * len(columns)),
     )
+    # pre_save as Model.save() does for an INSERT: timestamps, encryption, blind indexes
+    # (a field's pre_save may set a later field, so all run before any value is read)
+    special = [f for f in columns if type(f).pre_save is not models.Field.pre_save]
     attnames = [f.attname for f in columns]
     pairs = list(zip(attnames, converters, strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), _BATCH):
-            params = [
-                [convert(getattr(obj, name)) for name, convert in pairs]
-                for obj in objs[start:start + _BATCH]
-            ]
+            params = []
+            for obj in objs[start:start + _BATCH]:
+                prepared = {f.attname: f.pre_save(obj, True) for f in special}
+                params.append([
+                    convert(prepared[name] if name in prepared else getattr(obj, name))
+                    for name, convert in pairs
+                ])
             cursor.executemany(sql, params)
 
 

@@ -524,8 +524,9 @@ def _apply(plan: ImportPlan, *, actor: Any, via: str) -> None:
             new_docs.append(Document(person_id=p.person.pk, kind="travel_document",
                                      number=p.row.document_number or ""))
         else:
-            Document.objects.filter(pk=doc.pk).update(number=p.row.document_number or "",
-                                                      updated_at=now)
+            # through the instance: the number is encrypted for its row, its index kept
+            doc.number = p.row.document_number or ""
+            doc.save(update_fields=["number", "number_index", "updated_at"])
     bulk.insert(new_docs)
     bulk.insert(changes)
     counts = plan.counts()

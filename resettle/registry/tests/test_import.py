@@ -366,3 +366,17 @@ def test_formula_guard_round_trips(stored: str, exported: str) -> None:
 
     assert neutralise(stored) == exported
     assert unguard(exported) == stored
+
+
+def test_bulk_import_encrypts_sensitive_fields_for_their_row(camp: SmallCamp) -> None:
+    pytest.importorskip("resettle.encryption.keys")
+    from django.db import connection
+
+    assert run(csv_text(FAMILY)).ok
+    sara = Person.objects.get(registration_id="N-3")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM registry_person WHERE registration_id = %s",
+                       ["N-3"])
+        (raw,) = cursor.fetchone()
+    assert raw and "964" not in raw  # ciphertext at rest
+    assert sara.phone == "+964 770 123 4567"  # and it opens for this row
