@@ -18,3 +18,5 @@ urlpatterns = [
     path("tokens/", include("resettle.api.ui_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "resettle.api.errors.not_found_view"

@@ -30,4 +30,6 @@ class RouteRule:
 EXTERNAL_NAMESPACES: dict[str, str] = {
     "admin": "Django's admin site: only is_staff accounts, behind its own sign-in and the "
     "same second-factor gate",
+    "api": "the token-authenticated Web API (/api/v1/): bearer tokens instead of sessions, "
+    "401 instead of a sign-in redirect; its own matrix is resettle/api/tests/test_api_matrix.py",
 }

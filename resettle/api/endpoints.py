@@ -119,11 +119,11 @@ def list_persons(request: HttpRequest, q: Query[PersonQuery]) -> dict[str, Any]:
     return {"results": [person_dict(p, scope) for p in items], "count": count, "next": next_url}
 
 
-@api.get("/persons/{person_id}", response={200: s.PersonOut, **ERRORS}, exclude_unset=True,
+@api.get("/persons/{uuid:person_id}", response={200: s.PersonOut, **ERRORS}, exclude_unset=True,
          tags=["persons"])
-def get_person(request: HttpRequest, person_id: str) -> dict[str, Any]:
+def get_person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, Any]:
     scope = require(request, Action.VIEW_REGISTRY)
-    person = registry.get_person(user_of(request), _uuid(person_id))
+    person = registry.get_person(user_of(request), person_id)
     record_read(actor=user_of(request), action="person.view", obj=person)
     return person_dict(person, scope)
 
@@ -153,29 +153,29 @@ def search_households(request: HttpRequest, body: s.SearchIn) -> dict[str, Any]:
     return {"results": [household_dict(h, scope) for h in items], "count": count, "next": None}
 
 
-@api.get("/households/{household_id}", response={200: s.HouseholdOut, **ERRORS},
+@api.get("/households/{uuid:household_id}", response={200: s.HouseholdOut, **ERRORS},
          exclude_unset=True, tags=["households"])
-def get_household(request: HttpRequest, household_id: str, response: HttpResponse) -> Any:
+def get_household(request: HttpRequest, household_id: uuid.UUID, response: HttpResponse) -> Any:
     scope = require(request, Action.VIEW_REGISTRY)
-    household = registry.get_household(user_of(request), _uuid(household_id))
+    household = registry.get_household(user_of(request), household_id)
     record_read(actor=user_of(request), action="household.view", obj=household)
     response["ETag"] = _etag(household.version)
     return household_dict(household, scope)
 
 
-@api.post("/households/{household_id}/transitions",
+@api.post("/households/{uuid:household_id}/transitions",
           response={200: s.TransitionOut, 409: s.ErrorOut, 412: s.ErrorOut, 428: s.ErrorOut,
                     **ERRORS},
           tags=["households"])
 def transition(
-    request: HttpRequest, household_id: str, body: s.TransitionIn, response: HttpResponse
+    request: HttpRequest, household_id: uuid.UUID, body: s.TransitionIn, response: HttpResponse
 ) -> Any:
     """Move a household to another stage; refused with the reason when a guard or hold
     blocks it. Booking, departure and arrival happen only through departures."""
     from resettle.casework.services import CaseworkError, ConflictError, transition_household
 
     require(request, Action.TRANSITION, write=True)
-    household = registry.get_household(user_of(request), _uuid(household_id))
+    household = registry.get_household(user_of(request), household_id)
     expected = _if_match(request)
     if expected != household.version:
         raise ApiError(412, "precondition_failed",
@@ -285,16 +285,16 @@ def list_submissions(request: HttpRequest, q: Query[SubmissionQuery]) -> dict[st
     return {"results": [_submission_dict(x) for x in items], "count": count, "next": next_url}
 
 
-@api.post("/submissions/{submission_id}/decision",
+@api.post("/submissions/{uuid:submission_id}/decision",
           response={200: s.SubmissionOut, 409: s.ErrorOut, **ERRORS}, exclude_unset=True,
           tags=["submissions"])
-def post_decision(request: HttpRequest, submission_id: str, body: s.DecisionIn) -> Any:
+def post_decision(request: HttpRequest, submission_id: uuid.UUID, body: s.DecisionIn) -> Any:
     """A destination records its decision: accepted, rejected, deferred, or split (naming
     the accepted members)."""
     from resettle.casework.services import CaseworkError, record_decision
 
     require(request, Action.RECORD_DECISION, write=True)
-    submission = _submissions_for(request).filter(pk=_uuid(submission_id)).first()
+    submission = _submissions_for(request).filter(pk=submission_id).first()
     if submission is None:
         raise ApiError(404, "not_found", "No such record.")
     if submission.status != SubmissionStatus.PENDING:
@@ -341,12 +341,12 @@ def list_departures(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]
     return {"results": [_departure_dict(d) for d in items], "count": count, "next": next_url}
 
 
-@api.get("/departures/{departure_id}/manifest", response={200: s.ManifestOut, **ERRORS},
+@api.get("/departures/{uuid:departure_id}/manifest", response={200: s.ManifestOut, **ERRORS},
          exclude_unset=True, tags=["departures"])
-def get_manifest(request: HttpRequest, departure_id: str) -> dict[str, Any]:
+def get_manifest(request: HttpRequest, departure_id: uuid.UUID) -> dict[str, Any]:
     from resettle.accounts.selectors import scope_for
 
-    departure = _departures_for(request).filter(pk=_uuid(departure_id)).first()
+    departure = _departures_for(request).filter(pk=departure_id).first()
     if departure is None:
         raise ApiError(404, "not_found", "No such record.")
     scope = scope_for(user_of(request))

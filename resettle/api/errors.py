@@ -71,3 +71,16 @@ def install_handlers(api: NinjaAPI) -> None:
         logger.exception("API error (request %s)", request.META.get("HTTP_X_REQUEST_ID", ""))
         return envelope(api, request, 500, "server_error", "Something went wrong; nothing was "
                         "changed. The error has been logged.")
+
+
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 for the whole site: the API's envelope under /api/, the plain page
+    elsewhere (a malformed id in an API URL never reaches a view)."""
+    import json
+
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "not_found", "message": "No such record.", "details": {}}}
+        return HttpResponse(json.dumps(body), status=404, content_type="application/json")
+    return page_not_found(request, exception or Http404())

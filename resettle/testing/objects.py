@@ -282,3 +282,22 @@ def login_verified(client: Any, user: Any) -> Any:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+# --- personal API tokens: a user reaches only their own ---------------------------------
+
+
+def _token_in(camp: SmallCamp, user: Any) -> Any:
+    from resettle.api.tokens import create_token
+
+    return create_token(actor=user, user=user, name="matrix").token
+
+
+def _token_out(camp: SmallCamp, user: Any) -> Any:
+    from resettle.api.tokens import create_token
+
+    other = camp.users["auditor"] if user != camp.users["auditor"] else camp.users["manager"]
+    return create_token(actor=other, user=other, name="matrix").token
+
+
+register(ObjectKind("api_token", in_scope=_token_in, out_of_scope=_token_out))
