@@ -93,7 +93,7 @@ FINDERS = {
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[SmallCamp, dict]]:
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[SmallCamp, dict[str, str]]]:
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -133,7 +133,7 @@ def _call(route: str, params: tuple[str, ...], rule: RouteRule, record_id: Any,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "params"), ROUTES, ids=[r for r, _p in ROUTES])
-def test_api_route(route: str, params: tuple[str, ...], world: tuple[SmallCamp, dict]) -> None:
+def test_api_route(route: str, params: tuple[str, ...], world: tuple[SmallCamp, dict[str, str]]) -> None:
     camp, tokens = world
     rule = api_urls.route_rules[route]
     problems: list[str] = []
