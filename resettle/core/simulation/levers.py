@@ -80,7 +80,8 @@ def apply_lever(sc: Scenario, lever: Lever) -> Scenario:
     )
 
 
-def _day(text: str, start: dt.date | None, field: str) -> float:
+def parse_day(text: str, start: dt.date | None, field: str) -> float:
+    """A day number, or an ISO date counted from ``start``; ScenarioError names ``field``."""
     try:
         return float(text)
     except ValueError:
@@ -91,7 +92,10 @@ def _day(text: str, start: dt.date | None, field: str) -> float:
         raise ScenarioError(field, f"expected a day number or a date, not {text!r}") from exc
     if start is None:
         raise ScenarioError(field, "dates need scenario.start_date")
-    return float((date - start).days)
+    day = float((date - start).days)
+    if day < 0:
+        raise ScenarioError(field, f"{text} is before the scenario's start date")
+    return day
 
 
 def parse_lever(text: str, start: dt.date | None = None) -> Lever:
@@ -140,18 +144,18 @@ def parse_lever(text: str, start: dt.date | None = None) -> Lever:
                 "pledge",
                 destination=parts[1],
                 places=int(number(parts[2], "places")),
-                day=_day(parts[3], start, field),
+                day=parse_day(parts[3], start, field),
             )
         if kind == "duration" and len(parts) == 3:
             return Lever("duration", stage=stage(parts[1]), factor=number(parts[2], "factor"))
         if kind == "departure" and len(parts) in (3, 5, 6):
             every = number(parts[3], "every_days") if len(parts) >= 5 else 0.0
-            until = _day(parts[4], start, field) if len(parts) >= 5 else None
+            until = parse_day(parts[4], start, field) if len(parts) >= 5 else None
             dests = tuple(c for c in parts[5].split(",") if c) if len(parts) == 6 else ()
             return Lever(
                 "departure",
                 seats=int(number(parts[1], "seats")),
-                day=_day(parts[2], start, field),
+                day=parse_day(parts[2], start, field),
                 every_days=every,
                 until_day=until,
                 destinations=dests,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,6 +28,7 @@ from resettle.core.simulation import (
     render_table,
     simulate,
 )
+from resettle.core.simulation.levers import parse_day
 from resettle.core.simulation.scenario import POLICIES
 
 
@@ -69,6 +71,13 @@ class Command(BaseCommand):
             "--compare-policies",
             action="store_true",
             help="table: first-come-first-served against risk-first boarding",
+        )
+        parser.add_argument(
+            "--clear-by",
+            action="append",
+            default=[],
+            metavar="DAY_OR_DATE",
+            help="also report P(camp empty by this day or date); repeatable",
         )
         parser.add_argument(
             "--workers",
@@ -121,6 +130,14 @@ class Command(BaseCommand):
             levers = [parse_lever(text, sc.start_date) for text in options["lever"]]
         except ScenarioError as exc:
             self.fail(str(exc))
+        if options["clear_by"]:
+            try:
+                extra = [
+                    parse_day(text, sc.start_date, "--clear-by") for text in options["clear_by"]
+                ]
+            except ScenarioError as exc:
+                self.fail(str(exc))
+            sc = replace(sc, clear_by_days=(*sc.clear_by_days, *extra))
         reps, seed, workers = options["replications"], options["seed"], options["workers"]
         started = time.perf_counter()
         try:

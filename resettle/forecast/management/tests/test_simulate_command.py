@@ -37,6 +37,8 @@ def test_scenario_run_writes_the_report(tmp_path: Path) -> None:
         "1",
         "--lever",
         "pledge:AL:100:2013-01-01",
+        "--clear-by",
+        "2015-01-01",
     )
     assert code == 0
     report = json.loads(target.read_text())
@@ -44,6 +46,8 @@ def test_scenario_run_writes_the_report(tmp_path: Path) -> None:
     assert report["levers_applied"] == ["pledge AL +100 from day 335"]
     assert set(report["clear_day"]) >= {"p10", "p50", "p90", "cleared_fraction"}
     assert "camp empty" in out
+    assert report["clear_by"][-1]["date"] == "2015-01-01"
+    assert report["clear_by"][-1]["probability"] == 0.0
 
 
 def test_compare_policies_prints_a_table(tmp_path: Path) -> None:
@@ -74,6 +78,7 @@ def test_compare_policies_prints_a_table(tmp_path: Path) -> None:
             "--replications",
         ),
         (["--scenario", str(DEMO_SCENARIO)], "--out: required"),
+        (["--scenario", str(DEMO_SCENARIO), "--out", "x.json", "--clear-by", "soon"], "--clear-by"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(args: list[str], message: str) -> None:
