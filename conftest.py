@@ -14,6 +14,8 @@ import tempfile
 os.environ.setdefault("RESETTLE_DATA_DIR", tempfile.mkdtemp(prefix="resettle-test-"))
 os.environ.setdefault("RESETTLE_DEMO", "0")
 os.environ.setdefault("RESETTLE_HTTPS", "0")
+# Playwright's sync API runs an event loop in the test thread
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _real_connect = socket.socket.connect
 

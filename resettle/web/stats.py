@@ -85,7 +85,35 @@ def operation_stats() -> dict[str, Any]:
 
 
 def headline_numbers(user: Any) -> dict[str, Any]:
-    """The same numbers restricted to what ``user`` may see."""
+    """The same numbers restricted to what ``user`` may see: counts about records outside
+    the scope, or about fields the role may not see, are left out entirely."""
+    from resettle.accounts.policy import Action, FieldGroup
+    from resettle.accounts.selectors import scope_for
+    from resettle.destinations.models import Destination
+    from resettle.incidents.selectors import casualty_counts, incidents_for
     from resettle.registry.selectors import households_for, persons_for
 
-    return _numbers(persons_for(user), households_for(user))
+    scope = scope_for(user)
+    numbers = _numbers(persons_for(user), households_for(user))
+    if scope.can(Action.VIEW_INCIDENTS) and scope.operation_wide:
+        visible = list(incidents_for(user))
+        numbers["incidents"] = len(visible)
+        numbers["casualties_killed"] = sum(casualty_counts(i)[0] for i in visible)
+    else:
+        del numbers["incidents"], numbers["casualties_killed"]
+    if not scope.operation_wide:
+        del numbers["places_pledged"]
+        own = set(
+            Destination.objects.filter(pk__in=list(scope.liaison_destination_ids))
+            .values_list("code", flat=True)
+        )
+        numbers["departed_by_destination"] = {
+            code: n for code, n in numbers["departed_by_destination"].items() if code in own
+        }
+    if not scope.sees(FieldGroup.HOLDS):
+        numbers.pop("holds_active", None)
+        numbers.pop("blocked_by_hold_type", None)
+    if not scope.sees(FieldGroup.CASE):
+        numbers.pop("by_stage", None)
+        numbers.pop("days_in_stage", None)
+    return numbers

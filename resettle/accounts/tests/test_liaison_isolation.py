@@ -107,8 +107,6 @@ def test_a_household_withdrawn_from_the_destination_disappears(
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="web/templates/web/household_detail.html shows "
-                   "household.destination to every role, liaisons included (reported)")
 def test_liaison_detail_never_names_another_destination(client: Client, camp: SmallCamp) -> None:
     """A household submitted to both: the Germany liaison's page must not say Norway."""
     Submission.objects.create(household=camp.household_de, destination=camp.no,
@@ -122,8 +120,6 @@ def test_liaison_detail_never_names_another_destination(client: Client, camp: Sm
     assert b"Norway" not in page.content
 
 
-@pytest.mark.xfail(strict=True, reason="web/stats.py counts incidents and pledges for the whole "
-                   "operation on the home page, liaisons included (reported to the lead)")
 def test_incidents_elsewhere_do_not_show_on_the_liaison_home_page(
     client: Client, camp: SmallCamp
 ) -> None:
