@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from resettle.audit.services import record
-from resettle.casework.models import Hold, HoldReason, HoldStatus, StageChange
+from resettle.casework.models import HoldReason, HoldStatus
+from resettle.casework.services import CaseworkError, HoldInput, close_household, place_hold
 from resettle.core.stages import CLOSURES, HoldType, Stage
 from resettle.departures.models import ManifestEntry, ManifestStatus
 from resettle.incidents.models import (
@@ -116,6 +117,25 @@ def record_incident(
     Exposure.objects.bulk_create(
         [Exposure(incident=incident, person_id=pk) for pk in present_ids], batch_size=1000
     )
+    try:
+        deceased, closed, reviews, holds = _apply_casualties(
+            actor=actor, incident=incident, casualties=casualties
+        )
+    except CaseworkError as exc:  # the whole incident is refused, nothing is written
+        raise IncidentError(str(exc)) from exc
+    record(
+        actor=actor, action="incident.record", obj=incident,
+        detail={"type": incident_type, "killed": deceased, "injured": len(casualties) - deceased,
+                "exposed": len(present_ids)},
+    )
+    _refresh_risk(site)
+    return IncidentOutcome(incident, deceased, closed, reviews, holds, len(present_ids))
+
+
+def _apply_casualties(
+    *, actor: Any, incident: Incident, casualties: list[CasualtyInput]
+) -> tuple[int, int, int, int]:
+    """Casualty rows and their effects; returns (deceased, closed, reviews, holds)."""
     deceased = closed = reviews = holds = 0
     for casualty in casualties:
         Casualty.objects.create(
@@ -131,13 +151,7 @@ def record_incident(
             reviews += review_opened
         else:
             holds += _propose_medical_hold(actor=actor, casualty=casualty, incident=incident)
-    record(
-        actor=actor, action="incident.record", obj=incident,
-        detail={"type": incident_type, "killed": deceased, "injured": len(casualties) - deceased,
-                "exposed": len(present_ids)},
-    )
-    _refresh_risk(site)
-    return IncidentOutcome(incident, deceased, closed, reviews, holds, len(present_ids))
+    return deceased, closed, reviews, holds
 
 
 def _person_killed(*, actor: Any, person: Person, incident: Incident) -> tuple[int, int]:
@@ -170,7 +184,7 @@ def _person_killed(*, actor: Any, person: Person, incident: Incident) -> tuple[i
     )
     if not living:
         if Stage(household.stage) not in CLOSURES:
-            _close_household(actor=actor, household=household, when=when)
+            _close_household(actor=actor, household=household)
             return 1, 0
         return 0, 0
     if not was_principal:
@@ -192,33 +206,25 @@ def _propose_principal(living: list[Membership]) -> Membership:
     return living[0]
 
 
-def _close_household(*, actor: Any, household: Household, when: datetime) -> None:
-    previous = household.stage
-    Household.objects.filter(pk=household.pk).update(
-        stage=Stage.DECEASED.value, stage_changed_at=when,
-        closure_reason="All members were killed in an incident.",
-        version=household.version + 1,
+def _close_household(*, actor: Any, household: Household) -> None:
+    """Through the casework service: the closure is guarded, versioned and audited there."""
+    close_household(
+        actor=actor, household=household, closure=Stage.DECEASED,
+        reason="All members were killed in an incident.", expected_version=None,
     )
-    StageChange.objects.create(
-        household=household, from_stage=previous, to_stage=Stage.DECEASED.value, at=when,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason="All members were killed in an incident.",
-    )
-    record(actor=actor, action="household.closed", obj=household,
-           detail={"from": previous, "to": Stage.DECEASED.value})
 
 
 def _propose_medical_hold(*, actor: Any, casualty: CasualtyInput, incident: Incident) -> int:
     """A proposed (not yet blocking) medical hold for a caseworker or clinician to confirm."""
-    hold = Hold.objects.create(
-        person=casualty.person, hold_type=HoldType.MEDICAL.value,
-        reason=HoldReason.NOT_FIT_TO_TRAVEL, status=HoldStatus.PROPOSED,
-        authority="Camp clinic (proposed after incident)",
-        notes="Injured in an incident: check fitness to travel.",
-        start_date=incident.occurred_at.date(),
-        placed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    place_hold(
+        actor=actor, person=casualty.person, status=HoldStatus.PROPOSED,
+        hold=HoldInput(
+            hold_type=HoldType.MEDICAL, reason=HoldReason.NOT_FIT_TO_TRAVEL,
+            start_date=incident.occurred_at.date(),
+            authority="Camp clinic (proposed after incident)",
+            notes="Injured in an incident: check fitness to travel.",
+        ),
     )
-    record(actor=actor, action="hold.proposed", obj=hold, detail={"type": "medical"})
     return 1
 
 
