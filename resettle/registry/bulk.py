@@ -6,8 +6,9 @@ Why: Django's ``bulk_create`` compiles every value through the full field machin
 identity for plain text, number and boolean columns, the backend's adapter for UUIDs,
 dates, datetimes and JSON, and the field's own ``get_db_prep_save`` for anything else
 (so encrypted fields still encrypt). Same SQL, same values, no ORM per-value overhead.
-Fields with their own ``pre_save`` (timestamps, encrypted text and its blind index) run
-it exactly as an INSERT through ``save()`` would. The caller sets primary keys; no
+Fields with their own ``pre_save`` (encrypted text and its blind index) run it exactly as
+an INSERT through ``save()`` would; unset ``auto_now``/``auto_now_add`` timestamps get one
+shared "now". The caller sets primary keys; no
 signals are sent (none are used here).
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 _PLAIN = (
     models.CharField, models.TextField, models.IntegerField, models.BooleanField,
@@ -44,7 +46,17 @@ def _converter(field: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> Call
         return lambda value: value
     if kind is models.DateTimeField:
         adapt = conn.ops.adapt_datetimefield_value
-        return lambda value: None if value is None else adapt(value)
+        last: list[Any] = [None, None]
+
+        def datetime_value(value: Any) -> Any:
+            # imports stamp every row with the same instant: adapt it once
+            if value is None:
+                return None
+            if value is not last[0]:
+                last[0], last[1] = value, adapt(value)
+            return last[1]
+
+        return datetime_value
     if kind is models.JSONField and conn.vendor == "sqlite":
         return lambda value: None if value is None else json.dumps(value)
     return lambda value: target.get_db_prep_save(value, conn)
@@ -73,7 +85,15 @@ def insert(objs: Sequence[models.Model]) -> None:
     )
     # pre_save as Model.save() does for an INSERT: timestamps, encryption, blind indexes
     # (a field's pre_save may set a later field, so all run before any value is read)
-    special = [f for f in columns if type(f).pre_save is not models.Field.pre_save]
+    special = [f for f in columns if type(f).pre_save is not models.Field.pre_save
+               and not isinstance(f, models.DateTimeField)]
+    stamps = [f for f in columns if isinstance(f, models.DateTimeField)
+              and (f.auto_now or f.auto_now_add)]
+    now = timezone.now()
+    for obj in objs:
+        for f in stamps:
+            if getattr(obj, f.attname) is None:
+                setattr(obj, f.attname, now)
     attnames = [f.attname for f in columns]
     pairs = list(zip(attnames, converters, strict=True))
     with connection.cursor() as cursor:
