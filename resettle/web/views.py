@@ -76,6 +76,7 @@ def _query_suffix(request: HttpRequest) -> str:
 def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
     from resettle.casework.models import DOCUMENT_KIND_CHOICES, HOLD_TYPE_CHOICES, HoldReason
     from resettle.casework.selectors import case_panel
+    from resettle.incidents.risk import explain_household
 
     scope = require(request.user, Action.VIEW_REGISTRY)
     household = selectors.get_household(request.user, household_id)
@@ -90,6 +91,7 @@ def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
             "household": household,
             "members": members,
             "panel": case_panel(scope, household),
+            "risk": explain_household(household) if scope.sees(FieldGroup.RISK) else None,
             "sees_case": scope.sees(FieldGroup.CASE),
             "sees_risk": scope.sees(FieldGroup.RISK),
             "sees_holds": scope.sees(FieldGroup.HOLDS),

@@ -148,3 +148,22 @@ def test_security_headers(client: Client, camp: SmallCamp) -> None:
     assert "frame-ancestors 'none'" in csp
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_household_page_explains_the_risk_score(client: Client, camp: SmallCamp) -> None:
+    from datetime import date as _date
+
+    from resettle.casework.models import Hold, HoldStatus
+    from resettle.incidents.risk import refresh_household_risk
+    from resettle.registry.models import Household, Person
+
+    Hold.objects.create(person=Person.objects.get(registration_id="R-0001"), hold_type="legal",
+                        reason="arrest_warrant", status=HoldStatus.ACTIVE,
+                        start_date=_date(2026, 1, 1))
+    refresh_household_risk(Household.objects.all())
+    login(client, "caseworker")
+    page = client.get(reverse("web:household", args=[camp.household_de.id])).content.decode()
+    assert "Why this risk score" in page and "legal_hold" in page
+    login(client, "liaison-de")
+    page = client.get(reverse("web:household", args=[camp.household_de.id])).content.decode()
+    assert "Why this risk score" not in page and "legal_hold" not in page
