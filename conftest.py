@@ -6,16 +6,9 @@ at one (see scripts/test). The network is blocked except for loopback.
 
 from __future__ import annotations
 
-import os
 import socket
-import tempfile
 
-# an isolated data dir for every test run (keys, credentials, embedded database)
-os.environ.setdefault("RESETTLE_DATA_DIR", tempfile.mkdtemp(prefix="resettle-test-"))
-os.environ.setdefault("RESETTLE_DEMO", "0")
-os.environ.setdefault("RESETTLE_HTTPS", "0")
-# Playwright's sync API runs an event loop in the test thread
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# the test environment's defaults live in resettle/testing/settings.py
 
 _real_connect = socket.socket.connect
 

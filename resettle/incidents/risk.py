@@ -15,6 +15,7 @@ from django.db.models import Count, Max, QuerySet
 
 from resettle.casework.models import Hold, HoldStatus
 from resettle.core.risk import HouseholdRisk, RiskInput, household_risk
+from resettle.core.stages import IN_CAMP, Stage
 from resettle.incidents.models import Casualty, CasualtyOutcome, Exposure
 from resettle.registry.models import Household, Membership
 
@@ -79,8 +80,13 @@ def inputs_for(households: QuerySet[Household], *, today: date) -> dict[Any, lis
     return grouped
 
 
-def explain_household(household: Household, *, today: date | None = None) -> HouseholdRisk:
-    """The household's score with every member's factor contributions, for its page."""
+def explain_household(
+    household: Household, *, today: date | None = None
+) -> HouseholdRisk | None:
+    """The household's score with every member's factor contributions, for its page;
+    None once the household has left the camp."""
+    if Stage(household.stage) not in IN_CAMP:
+        return None
     today = today or date.today()
     inputs = inputs_for(Household.objects.filter(pk=household.pk), today=today)
     return household_risk(household.reference, inputs.get(household.pk, []))
@@ -91,8 +97,13 @@ def refresh_household_risk(households: QuerySet[Household], *, today: date | Non
     today = today or date.today()
     inputs = inputs_for(households, today=today)
     changed: list[Household] = []
-    for household in households.only("pk", "reference", "risk"):
-        score = round(household_risk(household.reference, inputs.get(household.pk, [])).score, 4)
+    in_camp = {stage.value for stage in IN_CAMP}
+    for household in households.only("pk", "reference", "risk", "stage"):
+        # a household that has left the camp (or whose case is closed) is no longer exposed
+        score = (
+            round(household_risk(household.reference, inputs.get(household.pk, [])).score, 4)
+            if household.stage in in_camp else 0.0
+        )
         if abs(score - household.risk) > 1e-9:
             household.risk = score
             changed.append(household)

@@ -84,8 +84,26 @@ def get_person(user: Any, person_id: object) -> Person:
         raise Http404("No such record.") from exc
 
 
+#: display order of relationships: the principal applicant first, then the closest kin
+RELATIONSHIP_ORDER = (
+    "principal", "spouse", "child", "parent", "sibling", "grandchild", "grandparent",
+    "other_relative", "unrelated",
+)
+
+
 def active_members(household: Household) -> QuerySet[Membership]:
-    return household.memberships.filter(active=True).select_related("person")
+    from django.db.models import Case, IntegerField, Value, When
+
+    rank = Case(
+        *[When(relationship=r, then=Value(i)) for i, r in enumerate(RELATIONSHIP_ORDER)],
+        default=Value(len(RELATIONSHIP_ORDER)), output_field=IntegerField(),
+    )
+    return (
+        household.memberships.filter(active=True)
+        .select_related("person")
+        .annotate(rank=rank)
+        .order_by("rank", "person__date_of_birth")
+    )
 
 
 def search_households(user: Any, text: str) -> QuerySet[Household]:
