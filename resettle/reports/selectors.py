@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from resettle.casework.models import Hold, HoldStatus
+from resettle.casework.models import Hold, HoldStatus, StageChange
 from resettle.core.stages import PIPELINE, HoldType
 from resettle.departures.models import ManifestEntry, ManifestStatus
 from resettle.incidents.selectors import casualty_counts, incidents_for
@@ -55,7 +55,13 @@ def build_dashboard(user: Any, *, today: date | None = None) -> Dashboard:
     today = today or date.today()
     persons = persons_for(user)
     rows = list(persons.values_list("pk", "arrived_in_camp", "left_camp", "status"))
-    first = min((r[1] for r in rows if r[1]), default=today - timedelta(days=365))
+    # the operation starts with its first registration (arrivals may be years earlier)
+    started = (
+        StageChange.objects.filter(household__in=households_for(user))
+        .order_by("at").values_list("at", flat=True).first()
+    )
+    first = started.date() if started else min(
+        (r[1] for r in rows if r[1]), default=today - timedelta(days=365))
     first = max(first, today - timedelta(days=6 * 365))
     months = month_starts(first, today)
     risk_of = _person_risk(user)
