@@ -62,7 +62,7 @@ def build_dashboard(user: Any, *, today: date | None = None) -> Dashboard:
     )
     first = started.date() if started else min(
         (r[1] for r in rows if r[1]), default=today - timedelta(days=365))
-    first = max(first, today - timedelta(days=6 * 365))
+    first = min(max(first, today - timedelta(days=6 * 365)), today)
     months = month_starts(first, today)
     risk_of = _person_risk(user)
     present, exposure = [], []

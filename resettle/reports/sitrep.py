@@ -172,7 +172,8 @@ def build_sitrep_pdf(user: Any, *, day: date, previous_day: date | None = None) 
     story.append(_table(rows) if len(rows) > 1 else Paragraph("None.", styles["Normal"]))
     dashboard = build_dashboard(user, today=day)
     story.append(Spacer(1, 5 * mm))
-    story.append(_present_chart(dashboard.labels, dashboard.present))
+    if len(dashboard.present) > 1:
+        story.append(_present_chart(dashboard.labels, dashboard.present))
     story.append(_funnel_chart(dashboard.funnel))
     buffer = io.BytesIO()
     SimpleDocTemplate(
