@@ -84,3 +84,12 @@ def test_dashboard_renders_charts_for_managers_only(client, camp: SmallCamp) -> 
     assert b"<script" not in page.content.split(b"</head>")[1]
     client.force_login(camp.users["registrar"])
     assert client.get(reverse("reports:dashboard")).status_code == 403
+
+
+def test_export_aggregates_command_writes_valid_hxl(camp: SmallCamp, tmp_path) -> None:
+    _arrived(camp)
+    out = tmp_path / "agg.csv"
+    call_command("export", "aggregates", "--format", "hxl", "--out", str(out))
+    parsed = hxl.data(str(out), hxl.InputOptions(allow_local=True))
+    assert "#affected+incamp" in [str(c.get_display_tag()) for c in parsed.columns]
+    assert "Karimi" not in out.read_text(encoding="utf-8")
