@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -163,26 +164,48 @@ def _build(
     )
 
 
-def _pass(h: highspy.Highs, model: _Model, *, integer: bool) -> None:
-    """Load the model into HiGHS: capacity rows first, then one row per unit."""
-    n = len(model.gain)
+def _columns(
+    model: _Model, cols: IntArray, unit_pos: IntArray
+) -> tuple[IntArray, npt.NDArray[np.int32], FloatArray]:
+    """CSC arrays of the chosen columns: capacity entries, then the unit-row entry."""
+    n_cap = len(model.row_keys)
+    counts = model.start[cols + 1] - model.start[cols]
+    start = np.zeros(len(cols) + 1, dtype=np.int64)
+    np.cumsum(counts + 1, out=start[1:])
+    nnz = int(start[-1])
+    index = np.empty(nnz, dtype=np.int32)
+    value = np.empty(nnz, dtype=np.float64)
+    last = start[1:] - 1
+    mask = np.ones(nnz, dtype=bool)
+    mask[last] = False
+    src = np.concatenate([np.arange(model.start[c], model.start[c + 1]) for c in cols]) if len(
+        cols
+    ) else np.zeros(0, dtype=np.int64)
+    index[mask] = model.row[src]
+    value[mask] = model.coef[src]
+    index[last] = n_cap + unit_pos[cols]
+    value[last] = 1.0
+    return start, index, value
+
+
+def _pass(
+    h: highspy.Highs, model: _Model, *, integer: bool, cols: IntArray | None = None
+) -> IntArray:
+    """Load the model (or only ``cols``) into HiGHS: capacity rows, then one row per unit.
+
+    Returns each variable's unit-row position (the row is ``n_cap + position``).
+    """
     n_cap = len(model.row_keys)
     units, unit_pos = np.unique(model.var_unit, return_inverse=True)
-    # Each column gets its capacity entries followed by its unit-row entry.
-    start = model.start + np.arange(n + 1)
-    index = np.empty(len(model.row) + n, dtype=np.int32)
-    value = np.empty(len(model.row) + n, dtype=np.float64)
-    last = start[1:] - 1
-    mask = np.ones(len(index), dtype=bool)
-    mask[last] = False
-    index[mask] = model.row
-    value[mask] = model.coef
-    index[last] = n_cap + unit_pos
-    value[last] = 1.0
+    unit_pos = unit_pos.astype(np.int64)
+    if cols is None:
+        cols = np.arange(len(model.gain), dtype=np.int64)
+    start, index, value = _columns(model, cols, unit_pos)
+    n = len(cols)
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = n_cap + len(units)
-    lp.col_cost_ = model.gain
+    lp.col_cost_ = model.gain[cols]
     lp.col_lower_ = np.zeros(n)
     lp.col_upper_ = np.ones(n)
     lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
@@ -195,6 +218,7 @@ def _pass(h: highspy.Highs, model: _Model, *, integer: bool) -> None:
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h.passModel(lp)
+    return unit_pos
 
 
 def _reduced(model: _Model, pi: FloatArray) -> FloatArray:
@@ -230,7 +254,11 @@ class _Lp:
 
 
 def _solve_lp(model: _Model, n_units: int, seed: int, time_limit: float) -> _Lp:
-    """LP relaxation: its solution, prices and a proven upper bound on savings."""
+    """LP relaxation: its solution, prices and a proven upper bound on savings.
+
+    (Column generation from a few departures per unit was tried: the prices only
+    settle once nearly every column is in, so it saved little; see the docs.)
+    """
     n_cap = len(model.row_keys)
     zeros = np.zeros(n_cap)
     trivial = _lagrangian_bound(model, n_units, zeros)
@@ -245,21 +273,27 @@ def _solve_lp(model: _Model, n_units: int, seed: int, time_limit: float) -> _Lp:
         return _Lp(None, trivial, zeros)
     x = np.asarray(sol.col_value, dtype=np.float64)
     duals = np.asarray(sol.row_dual, dtype=np.float64)[:n_cap]
-    # Whatever HiGHS' sign convention, each of these is a valid pi >= 0.
-    best = (trivial, zeros)
-    for pi in (np.maximum(-duals, 0.0), np.maximum(duals, 0.0)):
-        b = _lagrangian_bound(model, n_units, pi)
-        if b < best[0]:
-            best = (b, pi)
-    return _Lp(x, best[0], best[1])
+    # HiGHS gives pi >= 0 for binding <= rows of a maximisation; clipping keeps the
+    # bound valid even if a tolerance leaves a tiny negative.
+    pi = np.maximum(duals, 0.0)
+    bound = _lagrangian_bound(model, n_units, pi)
+    if bound >= trivial:
+        return _Lp(x, trivial, zeros)
+    return _Lp(x, bound, pi)
 
 
 def _mip(
-    model: _Model, seed: int, time_limit: float, abs_gap: float, start: dict[int, int] | None
+    model: _Model,
+    seed: int,
+    time_limit: float,
+    abs_gap: float,
+    start: dict[int, int] | None,
+    enough: float | None = None,
 ) -> tuple[dict[int, int], float | None]:
     """Solve the model as a MIP: unit -> departure, and the solver's dual bound.
 
-    It stops once within ``abs_gap`` person-days of its own optimum.
+    It stops once within ``abs_gap`` person-days of its own optimum, or as soon as
+    it holds a plan saving at least ``enough`` (good enough for the caller).
     """
     if len(model.gain) == 0:
         return {}, 0.0
@@ -275,8 +309,21 @@ def _mip(
         ]
         sol.value_valid = True
         h.setSolution(sol)
+    if enough is not None:
+        target = enough
+
+        def stop_when_enough(event: Any) -> None:
+            if event.data_out.mip_primal_bound >= target:
+                event.interrupt()
+
+        h.cbMipInterrupt.subscribe(stop_when_enough)
+    t0 = time.perf_counter()
     h.run()
     sol = h.getSolution()
+    log.debug(
+        "mip %d vars: %s in %.2fs (limit %.1fs)", len(model.gain),
+        h.modelStatusToString(h.getModelStatus()), time.perf_counter() - t0, time_limit,
+    )
     if not sol.value_valid:
         return {}, None
     x = np.asarray(sol.col_value)
@@ -304,7 +351,8 @@ def _fill(problem: Problem, units: Sequence[Unit], chosen: dict[int, int], cap: 
     unit fits anywhere, which is what makes "no seat left" a true reason.
     """
     todo = [u for u, unit in enumerate(units) if unit.eligible and u not in chosen]
-    todo.sort(key=lambda u: (-units[u].weight, -units[u].size, u))
+    # highest risk per person first: the gain per seat taken
+    todo.sort(key=lambda u: (-units[u].weight / units[u].size, -units[u].size, u))
     for u in todo:
         for j in units[u].eligible:  # eligible is sorted by day
             if _fits_on(units[u], j, cap):
@@ -493,28 +541,36 @@ def plan(
         bound = everyone - ub
         return (value - bound) / max(bound, 1e-9)
 
-    # 1. start from what the LP placed whole
+    # 1. start from what the LP placed whole (the base), then fill what is left
     cap = _capacity(problem)
-    chosen: dict[int, int] = {}
+    base: dict[int, int] = {}
     if lp.x is not None:
         for v in np.flatnonzero(lp.x > 1 - 1e-6).tolist():
             u, j = int(full.var_unit[v]), int(full.var_dep[v])
-            if u not in chosen and _fits_on(units[u], j, cap):
-                chosen[u] = j
+            if u not in base and _fits_on(units[u], j, cap):
+                base[u] = j
                 _take(units[u], j, cap)
+    chosen = dict(base)
     _fill(problem, units, chosen, cap)
 
     # 2. re-solve a growing neighbourhood of the price frontier exactly
     frontier = _frontier(full, lp, units)
     size, k = neighbourhood, shortlist
     max_k = max((len(unit.eligible) for unit in units), default=0)
+    small = len(full.gain) <= neighbourhood * shortlist
+    if small:  # cheap enough to solve whole, and so to prove optimal
+        size, k = len(frontier.order), max_k
     rounds = 0
-    while gap_of(chosen) > target_gap and left() > 0.05 and frontier.order:
+    while (
+        (small and rounds == 0) or gap_of(chosen) > target_gap
+    ) and left() > 0.05 and frontier.order:
         free = frontier.order[:size]
         free_set = set(free)
         everything = len(free) == len(frontier.order) and k >= max_k
         cap = _capacity(problem)
-        kept = {u: j for u, j in chosen.items() if u not in free_set}
+        # Fixed: the LP's whole placements outside the neighbourhood (not the greedy
+        # fill, which would take the room the split units need).
+        kept = {u: j for u, j in base.items() if u not in free_set}
         for u, j in kept.items():
             _take(units[u], j, cap)
         allowed: dict[int, set[int]] = {u: set() for u in free}
@@ -531,7 +587,11 @@ def plan(
         # of the remaining slack, not to prove its own optimality.
         slack = 0.2 * target_gap * max(everyone - ub, 0.0)
         budget = min(left(), max(2.0, _ROUND_SHARE * left()))
-        found, dual = _mip(sub, seed + rounds, max(budget, 0.01), slack, start)
+        kept_savings = _savings(problem, units, kept)
+        enough: float | None = ub - target_gap * max(everyone - ub, 0.0) - kept_savings
+        if everything:  # the whole problem: worth proving optimal when small
+            enough, slack = None, 1e-7 * max(everyone - ub, 0.0)
+        found, dual = _mip(sub, seed + rounds, max(budget, 0.01), slack, start, enough)
         rounds += 1
         steps.append(f"mip({len(free)}x{k})")
         candidate = dict(kept)
