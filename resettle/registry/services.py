@@ -320,6 +320,10 @@ def add_member(
             "A household has exactly one principal applicant: add the person with another "
             "relationship, then change the principal applicant."
         )
+    if person.site_id != household.site_id:
+        raise RegistryError(
+            f"{person.registration_id} is registered at another site than case "
+            f"{household.reference}; a household lives at one site.")
     current = Membership.objects.filter(person=person, active=True).select_related(
         "household").first()
     if current is not None:

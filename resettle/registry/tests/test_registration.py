@@ -186,3 +186,14 @@ def test_form_omits_field_groups_the_user_may_not_see(camp: SmallCamp) -> None:
     assert "phone" in registrar.fields and "given_name_original" in registrar.fields
     manager = PersonForm(scope=scope_for(camp.users["manager"]))
     assert "phone" not in manager.fields
+
+
+def test_a_member_must_live_at_the_households_site(camp: SmallCamp) -> None:
+    from resettle.testing.fixtures import make_person
+
+    elsewhere = make_person(camp.other_site, "R-0050", "Leila", "Karimi", sex="F")
+    with pytest.raises(services.RegistryError, match="another site"):
+        services.add_member(actor=None, household_id=camp.household_de.pk,
+                            expected_version=camp.household_de.version, person=elsewhere,
+                            relationship="sibling")
+    assert not Membership.objects.filter(person=elsewhere).exists()
