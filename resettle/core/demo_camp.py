@@ -235,6 +235,7 @@ class _Gen:
             dob = date(year, rng.randint(1, 12), 1)
         else:
             dob = date(year, 1, 1)
+        dob = min(dob, self.today - timedelta(days=rng.randint(20, 300)))  # born already
         languages = ["fa"]
         for _ in range(rng.choices((0, 1, 2), weights=(45, 40, 15))[0]):
             extra = rng.choice(EXTRA_LANGUAGES)

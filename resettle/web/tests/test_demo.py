@@ -52,3 +52,9 @@ def test_loading_twice_changes_nothing(settings, tmp_path) -> None:
     names = {u for u, _p, _r in first.credentials}
     assert {"admin", "registrar", "caseworker", "resettlement", "movement", "security",
             "manager", "auditor", "liaison-de", "liaison-al"} <= names
+
+
+def test_nobody_in_the_demo_is_born_in_the_future() -> None:
+    today = date(2026, 12, 30)
+    camp = demo_camp.generate(2, today=today)
+    assert all(p.date_of_birth <= today for p in camp.persons)
