@@ -34,6 +34,9 @@ class Departure(DomainModel):
         max_length=10, choices=DepartureStatus.choices, default=DepartureStatus.PLANNED
     )
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
+    #: when the departure left and when its arrival was confirmed (set by the services)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "code"]
@@ -69,6 +72,15 @@ class ManifestEntry(DomainModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
+    #: special places this passenger occupies or needs, e.g. ["wheelchair"], ["escort"]
+    #: (derived from the person's specific-needs codes when booked; see planning.py)
+    special_needs = models.JSONField(default=list, blank=True)
+    #: who took the household off the manifest, and when (``reason`` says why)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["departure", "household", "person"]
@@ -77,3 +89,41 @@ class ManifestEntry(DomainModel):
                 fields=["departure", "person"], name="one_manifest_line_per_person"
             )
         ]
+
+
+class PlanPurpose(models.TextChoices):
+    CLEAR = "clear", "Clear the camp (every remaining household)"
+    BOOK = "book", "Bookings for ready households"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PlanningRun(DomainModel):
+    """One call of the departure planner, run outside the request (a thread after commit).
+
+    ``progress`` is a short line the page polls; ``result`` holds the plan keyed by
+    household and departure ids (never names), as written by ``planning.run_plan``.
+    """
+
+    purpose = models.CharField(max_length=8, choices=PlanPurpose.choices)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    time_limit = models.FloatField()
+    seed = models.IntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(max_length=200, blank=True, default="")
+    result = models.JSONField(default=dict, blank=True)
+    #: set once the plan's bookings were made (a plan is applied at most once)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
