@@ -220,6 +220,42 @@ def _review_out(camp: SmallCamp, user: Any) -> Any:
 register(ObjectKind("principal_review", in_scope=_review_in, out_of_scope=_review_out))
 
 
+# --- departures belong to their origin site (operation-wide roles; never liaisons) -------
+
+
+def _departures(camp: SmallCamp) -> list[Any]:
+    from datetime import date
+
+    from resettle.departures.models import Departure
+
+    found = []
+    for n, site in enumerate((camp.site, camp.other_site)):
+        departure = Departure.objects.filter(code=f"MATRIX-{n}").first()
+        if departure is None:
+            departure = Departure.objects.create(
+                code=f"MATRIX-{n}", date=date(2026, 6, 1), origin=site, destination=camp.de,
+                seats=10)
+        found.append(departure)
+    return found
+
+
+def departure_reachable(departure: Any, reach: Reach) -> bool:
+    return reach.all_sites or departure.origin_id in reach.site_ids
+
+
+def _departure_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_departures(camp), lambda d: departure_reachable(d, reach))
+
+
+def _departure_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_departures(camp), lambda d: not departure_reachable(d, reach))
+
+
+register(ObjectKind("departure", in_scope=_departure_in, out_of_scope=_departure_out))
+
+
 # --- the user's own pending authenticator (enrolment QR code) ------------------------------
 
 
