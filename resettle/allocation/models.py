@@ -13,11 +13,19 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    ACCEPTING = "accepting", "Accepting"
     ACCEPTED = "accepted", "Accepted"
     DISCARDED = "discarded", "Discarded"
 
 
 class AllocationRun(DomainModel):
+    """One solve over the households waiting for allocation, and what came of it.
+
+    ``problem`` is the solver's input (docs/allocation.md), ``result`` its output without the
+    per-household explanations (those live on the placements), ``context`` what the review
+    page needs to put names and pledges next to the solver's ids.
+    """
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent")
@@ -27,9 +35,26 @@ class AllocationRun(DomainModel):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    #: False when the creator's scope was narrowed to sites: then only users reaching every
+    #: household of the run may open it
+    all_sites = models.BooleanField(default=True)
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
+    context = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def has_results(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.ACCEPTING, RunStatus.ACCEPTED,
+                               RunStatus.DISCARDED)
 
 
 class Placement(DomainModel):
@@ -46,6 +71,13 @@ class Placement(DomainModel):
     locked = models.BooleanField(default=False)
     explanation = models.JSONField(default=dict, blank=True)
     unassigned_reason = models.CharField(max_length=500, blank=True, default="")
+    #: the household's version when the problem was built: acceptance submits only if unchanged
+    household_version = models.PositiveIntegerField(default=1)
+    #: what acceptance did: the submission it created, or why it was refused
+    submission = models.ForeignKey(
+        "casework.Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refusal = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -337,3 +337,59 @@ def _token_out(camp: SmallCamp, user: Any) -> Any:
 
 
 register(ObjectKind("api_token", in_scope=_token_in, out_of_scope=_token_out))
+
+
+# --- allocation runs: operation-wide users without a site limit reach every run; ----------
+# --- users narrowed to sites reach site-limited runs whose households are all theirs ------
+
+
+def _allocation_runs(camp: SmallCamp) -> list[Any]:
+    from resettle.allocation.models import AllocationRun, Placement, RunStatus
+
+    found = []
+    for all_sites, household in ((True, camp.household_de), (False, camp.household_new)):
+        run = AllocationRun.objects.filter(all_sites=all_sites, seed=424242).first()
+        if run is None:
+            ref = household.reference
+            run = AllocationRun.objects.create(
+                created_by=camp.users["resettlement"], status=RunStatus.DONE, seed=424242,
+                all_sites=all_sites,
+                problem={"destinations": [{"id": "DE", "capacity": {"persons": 100}}],
+                         "cases": [{"id": ref, "size": 1, "scores": {"DE": 1.0}}],
+                         "together": []},
+                result={"status": "optimal", "assignments": {ref: "DE"}, "unassigned": {},
+                        "objective": {"persons_placed": 1, "score": 1.0},
+                        "bound": {"score": 1.0, "persons": 1}, "gap": 0.0,
+                        "solve_seconds": 0.01, "method": "matrix"},
+                context={"households": {ref: {"id": str(household.pk), "reference": ref,
+                                              "size": 1}},
+                         "destinations": {"DE": {"id": str(camp.de.pk), "name": "Germany",
+                                                 "places": 100, "room": 100}}},
+            )
+            Placement.objects.create(run=run, household=household, destination=camp.de,
+                                     score=1.0)
+        found.append(run)
+    return found
+
+
+def allocation_run_reachable(run: Any, reach: Reach) -> bool:
+    if reach.all_sites:
+        return True
+    if run.all_sites or not reach.site_ids:
+        return False
+    return all(p.household.site_id in reach.site_ids
+               for p in run.placements.select_related("household"))
+
+
+def _allocation_run_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_allocation_runs(camp), lambda r: allocation_run_reachable(r, reach))
+
+
+def _allocation_run_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_allocation_runs(camp), lambda r: not allocation_run_reachable(r, reach))
+
+
+register(ObjectKind("allocation_run", in_scope=_allocation_run_in,
+                    out_of_scope=_allocation_run_out))
