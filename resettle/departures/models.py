@@ -82,6 +82,9 @@ class ManifestEntry(DomainModel):
         related_name="+",
     )
 
+    #: not stored: the passenger's relationship in words, set by selectors.manifest_of
+    relationship_label: str = ""
+
     class Meta:
         ordering = ["departure", "household", "person"]
         constraints = [

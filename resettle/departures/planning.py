@@ -439,4 +439,4 @@ def is_stale(run: PlanningRun, *, now: Any = None) -> bool:
     now = now or timezone.now()
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return False
-    return run.created_at < now - STALE_AFTER
+    return bool(run.created_at < now - STALE_AFTER)
