@@ -422,7 +422,7 @@ def list_allocation_runs(request: HttpRequest, q: Query[PageQuery]) -> dict[str,
 # ---------------------------------------------------------------- stats
 
 
-@api.get("/stats", response={200: s.StatsOut, **ERRORS}, tags=["stats"])
+@api.get("/stats", response={200: s.StatsOut, **ERRORS}, exclude_unset=True, tags=["stats"])
 def stats(request: HttpRequest) -> dict[str, Any]:
     from resettle.web.stats import headline_numbers
 

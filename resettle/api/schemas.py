@@ -211,11 +211,16 @@ class AllocationRunPage(Schema):
 
 
 class StatsOut(Schema):
+    """Headline numbers within the token's scope; numbers about fields or records the
+    role may not see (stages, holds, incidents, pledges) are absent."""
+
     persons_total: int
     residents_present: int
     departed: int
     households_total: int
-    by_stage: dict[str, int]
-    departed_by_destination: dict[str, int]
-    holds_active: dict[str, int]
-    incidents: int
+    by_stage: dict[str, int] | None = None
+    departed_by_destination: dict[str, int] | None = None
+    holds_active: dict[str, int] | None = None
+    blocked_by_hold_type: dict[str, int] | None = None
+    incidents: int | None = None
+    places_pledged: int | None = None

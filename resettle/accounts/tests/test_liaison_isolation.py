@@ -13,7 +13,6 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 

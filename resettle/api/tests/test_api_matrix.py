@@ -93,7 +93,9 @@ FINDERS = {
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[SmallCamp, dict[str, str]]]:
+def world(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[tuple[SmallCamp, dict[str, str]]]:
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
