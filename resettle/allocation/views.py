@@ -32,7 +32,7 @@ def _run_url(run: AllocationRun, anchor: str = "") -> HttpResponseRedirect:
 def _form_errors(request: HttpRequest, form: Form) -> None:
     for name, errors in form.errors.items():
         label = "" if name == "__all__" else f"{name.replace('_', ' ')}: "
-        messages.error(request, f"{label}{' '.join(errors)}")
+        messages.error(request, f"{label}{' '.join(str(e) for e in errors)}")
 
 
 def _runs_page(request: HttpRequest, form: forms.RunForm, status: int = 200) -> HttpResponse:
