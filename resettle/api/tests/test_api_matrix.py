@@ -135,7 +135,9 @@ def _call(route: str, params: tuple[str, ...], rule: RouteRule, record_id: Any,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "params"), ROUTES, ids=[r for r, _p in ROUTES])
-def test_api_route(route: str, params: tuple[str, ...], world: tuple[SmallCamp, dict[str, str]]) -> None:
+def test_api_route(
+    route: str, params: tuple[str, ...], world: tuple[SmallCamp, dict[str, str]]
+) -> None:
     camp, tokens = world
     rule = api_urls.route_rules[route]
     problems: list[str] = []
