@@ -174,18 +174,17 @@ def build_input(
     """Read the camp into a planner problem.
 
     ``clear``: every household still in the camp; ready, pre-departure and decided ones
-    are planned from their expected ready day over planned and confirmed departures,
-    the others are kept aside with their reason. ``book``: only ready households, only
-    planned departures (a confirmed manifest is frozen), and the fit-to-travel
-    certificate must also be valid on the day (the booking guard checks it).
+    are planned from their expected ready day over the planned departures (a confirmed
+    manifest is final; households booked on one are reported as booked), the others
+    are kept aside with their reason. ``book``: only ready households, and the
+    fit-to-travel certificate must also be valid on the day (the booking guard checks it).
     """
     day0 = today if today is not None else timezone.localdate()
     book = purpose == PlanPurpose.BOOK
     plannable = (Stage.READY,) if book else (Stage.READY, Stage.PRE_DEPARTURE, Stage.DECIDED)
-    dep_statuses = (DepartureStatus.PLANNED,) if book else (
-        DepartureStatus.PLANNED, DepartureStatus.CONFIRMED)
+    # a confirmed manifest is final, so only planned departures have seats to give
     departures = list(
-        Departure.objects.filter(status__in=dep_statuses, date__gte=day0)
+        Departure.objects.filter(status=DepartureStatus.PLANNED, date__gte=day0)
         .select_related("destination")
         .order_by("date", "code")
     )
