@@ -326,8 +326,8 @@ def _run_view(request: HttpRequest, run: PlanningRun | None) -> dict[str, Any]:
         + list(result["excluded"]) + list(result["booked"]))}
     sizes = {str(k): v for k, v in _household_sizes(list(visible)).items()}
     departure_ids = set(result["assignments"].values()) | set(result["booked"].values())
-    departures = {str(d.pk): d for d in Departure.objects.filter(pk__in=list(departure_ids))
-                  .select_related("destination")}
+    departures = {str(d.pk): d for d in selectors.departures_for(request.user).filter(
+        pk__in=list(departure_ids))}
     trips: dict[str, dict[str, Any]] = {}
     for source, household_departure in (("planned", result["assignments"]),
                                         ("booked", result["booked"])):

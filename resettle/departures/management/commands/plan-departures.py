@@ -62,10 +62,15 @@ class Command(BaseCommand):
         if not options["time_limit"] > 0:
             self._fail("--time-limit: must be a positive number of seconds")
         if options["from_db"]:
+            from django.db import DatabaseError
+
             try:
                 problem = self._from_db()
             except ProblemError as exc:
                 self._fail(f"database: {exc}")
+            except DatabaseError as exc:
+                first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self._fail(f"--from-db: database not usable ({first_line}); run `resettle migrate`?")
         else:
             path = options["problem"]
             try:
