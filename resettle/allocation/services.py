@@ -303,7 +303,8 @@ def change_placement(
     if run.status != RunStatus.DONE:
         raise AllocationError("Only a finished run that is not accepted can be changed.")
     placement = (
-        Placement.objects.select_for_update().select_related("household", "destination")
+        Placement.objects.select_for_update(of=("self",))
+        .select_related("household", "destination")
         .filter(pk=placement_id, run=run).first()
     )
     if placement is None:
