@@ -70,7 +70,9 @@ class Command(BaseCommand):
                 self._fail(f"database: {exc}")
             except DatabaseError as exc:
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                self._fail(f"--from-db: database not usable ({first_line}); run `resettle migrate`?")
+                self._fail(
+                    f"--from-db: database not usable ({first_line}); run `resettle migrate`?"
+                )
         else:
             path = options["problem"]
             try:
