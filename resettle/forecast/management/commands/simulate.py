@@ -7,6 +7,7 @@ Malformed input: one line on stderr naming the field, exit status 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import time
@@ -44,6 +45,11 @@ class Command(BaseCommand):
         source.add_argument("--scenario", help="scenario file (TOML, see docs/simulation.md)")
         source.add_argument(
             "--from-db", action="store_true", help="calibrate the scenario from the live database"
+        )
+        parser.add_argument(
+            "--today",
+            metavar="YYYY-MM-DD",
+            help="with --from-db: day 0 of the calibrated scenario (default: today)",
         )
         parser.add_argument(
             "--replications", type=int, default=1000, help="replications (default 1000)"
@@ -99,14 +105,22 @@ class Command(BaseCommand):
                     "--from-db: calibration from the database is not available "
                     "(resettle.forecast.calibration is missing); use --scenario"
                 )
+            today = None
+            if options.get("today"):
+                try:
+                    today = dt.date.fromisoformat(options["today"])
+                except ValueError:
+                    self.fail(f"--today: expected a date YYYY-MM-DD, not {options['today']!r}")
             try:
-                sc = calibration.scenario_from_db()
+                sc = calibration.scenario_from_db(today=today)
             except (ScenarioError, ValueError) as exc:
                 self.fail(f"--from-db: {exc}")
             if not isinstance(sc, Scenario):
                 self.fail("--from-db: scenario_from_db() did not return a Scenario")
             scenario: Scenario = sc
             return scenario
+        if options.get("today"):
+            self.fail("--today: only with --from-db")
         try:
             return load_scenario(options["scenario"])
         except ScenarioError as exc:

@@ -67,7 +67,9 @@ def test_compare_policies_prints_a_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from-db", "--out", "x.json"], "--from-db: calibration"),
+        (["--from-db", "--today", "soon", "--out", "x.json"], "--today: expected a date"),
+        (["--scenario", str(DEMO_SCENARIO), "--today", "2026-01-01", "--out", "x.json"],
+         "--today: only with --from-db"),
         (["--scenario", "/nonexistent.toml", "--out", "x.json"], "cannot read"),
         (
             ["--scenario", str(DEMO_SCENARIO), "--out", "x.json", "--lever", "bogus:1"],
