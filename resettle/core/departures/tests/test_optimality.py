@@ -47,3 +47,27 @@ def test_brute_force_is_not_trivially_satisfied():
     assert dict(result.assignments) == {"high": "F1", "low": "F2"}
     assert result.person_days_at_risk == pytest.approx(0.9 * 4 * 5 + 0.1 * 4 * 20)
     assert brute_force(problem) == pytest.approx(result.person_days_at_risk)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=6, max_departures=3))
+def test_bound_stays_valid_when_the_lp_does_not_finish(problem):
+    """Fallback path (LP cut off by the time limit): valid plan, bound still a bound."""
+    import numpy as np
+
+    from resettle.core.departures import solver
+
+    def unfinished(model, n_units, seed, time_limit):
+        zeros = np.zeros(len(model.row_keys))
+        return solver._Lp(None, solver._lagrangian_bound(model, n_units, zeros), zeros)
+
+    original = solver._solve_lp
+    solver._solve_lp = unfinished
+    try:
+        result = plan(problem, time_limit=5, seed=0)
+    finally:
+        solver._solve_lp = original
+    assert rule_breaks(problem, dict(result.assignments)) == []
+    optimum = brute_force(problem)
+    assert result.bound <= optimum + 1e-6
+    assert result.person_days_at_risk >= optimum - 1e-6
