@@ -29,6 +29,7 @@ from resettle.core.allocation.scoring import (
     LARGE_FAMILY,
     MEDICAL,
     HouseholdFacts,
+    OutcomeModel,
     PledgeFacts,
     ScoringWeights,
     build_problem,
@@ -263,11 +264,13 @@ def problem_from_db(
     today: date,
     locks: Mapping[str, str] | None = None,
     weights: ScoringWeights | None = None,
+    outcome_model: OutcomeModel | None = None,
 ) -> RegistryProblem:
     """The allocation problem for the households waiting in ``user``'s scope.
 
     ``locks`` maps a household id to the destination code an officer fixed (from the run
     being re-run). Capacities are the room left: pledged minus committed, per dimension.
+    ``outcome_model`` (e.g. predicted employment) adds its term to the score once fitted.
     """
     w = weights or ScoringWeights()
     locks = locks or {}
@@ -365,7 +368,8 @@ def problem_from_db(
         _pledge_facts(info, pledges_by_code[code], local_languages.get(code, []))
         for code, info in destinations.items()
     ]
-    scored = build_problem(facts, pledge_facts, weights=w, together=pairs)
+    scored = build_problem(facts, pledge_facts, weights=w, outcome_model=outcome_model,
+                           together=pairs)
     problem = _with_room_left(scored.problem, destinations, infos)
     return RegistryProblem(
         problem=problem, households=infos, destinations=destinations,

@@ -9,6 +9,7 @@ from resettle.allocation.selectors import problem_from_db
 from resettle.allocation.tests.conftest import AllocationCamp
 from resettle.casework.models import Hold
 from resettle.core.allocation.model import PERSONS
+from resettle.core.allocation.scoring import HouseholdFacts
 from resettle.registry.models import Membership
 from resettle.testing.fixtures import make_household, make_person, make_user
 
@@ -108,3 +109,17 @@ def test_only_households_in_the_users_scope(alloc: AllocationCamp) -> None:
     assert "H00201" not in {c.id for c in narrowed.problem.cases}
     assert len(narrowed.problem.cases) == 5
     assert problem_from_db(camp.users["liaison-de"], today=TODAY).problem.cases == ()
+
+
+class _EmploymentInFinland:
+    def predict(self, household: HouseholdFacts, destination: str) -> float:
+        return 5.0 if destination == "FI" else 0.0
+
+
+def test_a_fitted_outcome_model_adds_to_the_score(alloc: AllocationCamp) -> None:
+    user = alloc.camp.users["resettlement"]
+    plain = {c.id: c for c in problem_from_db(user, today=TODAY).problem.cases}
+    fitted = {c.id: c for c in problem_from_db(
+        user, today=TODAY, outcome_model=_EmploymentInFinland()).problem.cases}
+    assert fitted["H00105"].scores["FI"] == plain["H00105"].scores["FI"] + 5.0
+    assert fitted["H00105"].scores["DE"] == plain["H00105"].scores["DE"]
