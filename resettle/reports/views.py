@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
 from resettle.audit.services import record
+from resettle.forecast.dashboard import dashboard_forecast
 from resettle.reports import charts
 from resettle.reports.hxl import render_hxl
 from resettle.reports.selectors import aggregate_rows, build_dashboard
@@ -30,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data,
         "forecast_url": forecast_url,
+        "forecast": dashboard_forecast(request.user),
         "present_chart": charts.line_chart(
             "Residents present", data.labels, {"Residents present": data.present}
         ),

@@ -393,3 +393,42 @@ def _allocation_run_out(camp: SmallCamp, user: Any) -> Any:
 
 register(ObjectKind("allocation_run", in_scope=_allocation_run_in,
                     out_of_scope=_allocation_run_out))
+
+
+# --- forecast runs cover the sites of whoever started them: all sites, or a site list ------
+
+
+def _forecast_runs(camp: SmallCamp) -> list[Any]:
+    from datetime import date
+
+    from resettle.forecast.models import ALL_SITES, ForecastRun, RunStatus
+
+    found = []
+    for key in (ALL_SITES, str(camp.other_site.pk)):
+        run = ForecastRun.objects.filter(scope_key=key, seed=424242).first()
+        if run is None:
+            run = ForecastRun.objects.create(
+                scope_key=key, seed=424242, today=date(2026, 3, 1), replications=10,
+                status=RunStatus.FAILED, progress="matrix")
+        found.append(run)
+    return found
+
+
+def forecast_run_reachable(run: Any, reach: Reach) -> bool:
+    if reach.all_sites:
+        return run.scope_key == "all"
+    return bool(reach.site_ids) and run.scope_key == ",".join(
+        sorted(str(s) for s in reach.site_ids))
+
+
+def _forecast_run_in(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_forecast_runs(camp), lambda r: forecast_run_reachable(r, reach))
+
+
+def _forecast_run_out(camp: SmallCamp, user: Any) -> Any:
+    reach = reach_of(user)
+    return _first(_forecast_runs(camp), lambda r: not forecast_run_reachable(r, reach))
+
+
+register(ObjectKind("forecast_run", in_scope=_forecast_run_in, out_of_scope=_forecast_run_out))
