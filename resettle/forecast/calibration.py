@@ -69,6 +69,8 @@ DEPARTURE_LOOKBACK_DAYS = 365
 #: a destination without a past departure gets one of this many seats every ... days
 FALLBACK_DEPARTURE_SEATS = 60
 FALLBACK_DEPARTURE_EVERY_DAYS = 60.0
+#: rates per household-year need at least this much observed time; less: the defaults
+MIN_HOUSEHOLD_YEARS = 1.0
 HORIZON_DAYS = 3650.0
 REPORT_STEP_DAYS = 7.0
 #: stages counted as "committed" to a destination (casework.services.COMMITTED_STAGES)
@@ -371,7 +373,7 @@ def calibrate(
     summary["departures"] = dep_summary
 
     # ---- holds, incidents, closures
-    years = max(history.household_years(day0), 1e-9)
+    years = history.household_years(day0)
     holds, hold_summary = _holds(all_scope, households, years, ref, day0)
     summary["holds"] = hold_summary
     incidents, incident_summary = _incidents(sites, history.first_day() or day0, day0)
@@ -381,9 +383,13 @@ def calibrate(
         for _f, to, _at in rows_:
             if to in (Stage.WITHDRAWN.value, Stage.DISAPPEARED.value):
                 closures[to] += 1
-    withdrawn = closures[Stage.WITHDRAWN.value] / years if years > 1e-6 else 0.0
-    disappeared = closures[Stage.DISAPPEARED.value] / years if years > 1e-6 else 0.0
+    if years >= MIN_HOUSEHOLD_YEARS:
+        withdrawn = closures[Stage.WITHDRAWN.value] / years
+        disappeared = closures[Stage.DISAPPEARED.value] / years
+    else:
+        withdrawn, disappeared = ref.withdrawn_per_year, ref.disappeared_per_year
     summary["closures"] = {
+        "method": "observed" if years >= MIN_HOUSEHOLD_YEARS else "default",
         "household_years_observed": round(years, 1),
         "withdrawn": closures[Stage.WITHDRAWN.value],
         "disappeared": closures[Stage.DISAPPEARED.value],
@@ -589,13 +595,18 @@ def _holds(
         if method == "default" and len(planned) >= FIT_MIN:
             dist, method = fit_duration(planned, fallback)
             method = f"{method} (review dates)"
-        rate = len(rows) / years
+        if years >= MIN_HOUSEHOLD_YEARS:
+            rate, rate_method = len(rows) / years, "observed"
+        else:
+            rate = ref_holds[hold_type].rate_per_year if hold_type in ref_holds else 0.0
+            rate_method = "default"
         if rate > 0:
             specs.append(HoldSpec(hold_type=hold_type, rate_per_year=round(rate, 5),
                                   duration=dist))
         active_rows = active.filter(hold_type=hold_type.value)
         info[hold_type.value] = {
             "placed": len(rows), "rate_per_household_year": round(rate, 5),
+            "rate_method": rate_method,
             "duration": _describe(dist, method, len(lifted)),
             "active_persons": active_rows.values("person_id").distinct().count(),
             "active_households": len({active_members[p] for p in
