@@ -129,6 +129,13 @@ def _explain(
             f"last departure on day {last})",
             latest_ready,
         )
+    if soonest is not None and hi is not None and hi < lo:
+        return for_all(
+            f"documents expire on day {hi}, before it is ready to travel (day {lo})",
+            f"whose documents expire on day {hi}, before the group is ready to travel "
+            f"(day {lo})",
+            soonest,
+        )
     window = [d for d in to_dest if d.day >= lo and (hi is None or d.day <= hi)]
     if not window:
         what = "the group's" if len(cases) > 1 else "its"

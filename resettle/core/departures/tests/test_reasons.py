@@ -40,6 +40,7 @@ def test_each_reason():
             Case("stretcher", 1, "DE", 0.9, needs={"stretcher": 1}),
             Case("other", 1, "FR", 0.9),
             Case("mate2", 1, "DE", 0.9),
+            Case("crossed", 1, "DE", 0.9, ready_day=20, documents_valid_until=15),
         ],
         DEPS,
         together=[("hold", "mate"), ("other", "mate2")],
@@ -55,6 +56,7 @@ def test_each_reason():
     assert why["huge"].startswith("household of 7 people is larger than any departure to DE")
     assert why["stretcher"].startswith("needs 1 stretcher place")
     assert "whose destination is" in why["other"] and "whose destination is" in why["mate2"]
+    assert why["crossed"] == "documents expire on day 15, before it is ready to travel (day 20)"
 
 
 def test_group_member_expiry_is_blamed_on_the_right_one():
