@@ -52,6 +52,12 @@ class AllocationRun(DomainModel):
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
     @property
+    def gap_percent(self) -> float | None:
+        """The result's relative gap to its proven bound, in percent (None before a result)."""
+        gap = (self.result or {}).get("gap")
+        return None if gap is None else 100.0 * float(gap)
+
+    @property
     def has_results(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.ACCEPTING, RunStatus.ACCEPTED,
                                RunStatus.DISCARDED)
