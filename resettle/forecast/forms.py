@@ -95,7 +95,10 @@ class WhatIfForm(forms.Form):
         self.fields["charter_first"].initial = self.today + timedelta(days=30)
 
     def _section(self, names: tuple[str, ...], required: tuple[str, ...]) -> bool:
-        """True when the section is filled in; errors on the missing fields if partly."""
+        """True when the section is filled in; errors on the missing fields if partly.
+
+        ``names`` are the fields that say "this lever is wanted": not the dates, which
+        come pre-filled (next month) and are sent by every browser."""
         data = self.cleaned_data
         filled = [n for n in names if data.get(n) not in (None, "", False)]
         if not filled:
@@ -118,7 +121,7 @@ class WhatIfForm(forms.Form):
         clear_by = data.get("clear_by")
         if isinstance(clear_by, date) and clear_by <= self.today:
             self.add_error("clear_by", "Pick a date after today.")
-        if self._section(("pledge_destination", "pledge_places", "pledge_date"),
+        if self._section(("pledge_destination", "pledge_places"),
                          ("pledge_destination", "pledge_places", "pledge_date")):
             when = self._future("pledge_date")
             if when is not None:
@@ -147,7 +150,7 @@ class WhatIfForm(forms.Form):
                 "kind": "duration", "stage": stage.value, "factor": percent / 100,
                 "label": f"{STAGE_WORDS[stage]} take {percent} % of today's time",
             })
-        if self._section(("charter_seats", "charter_first", "charter_destination"),
+        if self._section(("charter_seats", "charter_destination"),
                          ("charter_seats", "charter_first")):
             when = self._future("charter_first")
             if when is not None:

@@ -287,3 +287,29 @@ def test_demo_scenario_simulates(demo: Demo) -> None:
     assert report["residents"] == sc.resident_count
     assert report["residents_present"]["p50"][0] == sc.resident_count
     assert report["clear_day"]["cleared_fraction"] > 0.5
+
+
+@pytest.mark.slow
+def test_demo_what_if_levers_move_the_right_way(demo: Demo, db: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    from resettle.forecast import runner, services
+
+    manager = get_user_model().objects.get(username="manager")
+    month = (demo.today + timedelta(days=30)).isoformat()
+    run = services.start_run(actor=manager, replications=100, seed=5, in_thread=False, levers=[
+        {"kind": "pledge", "destination": "AL", "places": 280, "date": month,
+         "label": "Albania takes 280 more next month"},
+        {"kind": "departure", "seats": 150, "date": month, "every_days": 30,
+         "destination": "", "label": "monthly charter"},
+    ])
+    runner.execute_run(run.pk)
+    run.refresh_from_db()
+    rows = {r["label"]: r for r in run.result["rows"]}
+    base = rows["current forecast"]
+    pledge, charter = rows["Albania takes 280 more next month"], rows["monthly charter"]
+    # more places: never later, never more exposure (same seed, common random numbers)
+    assert pledge["delta_p50_days"] <= 0 and pledge["delta_person_days"] <= 0
+    # seats are the demo's bottleneck: a monthly charter empties the camp sooner
+    assert "departures" in (base["bottleneck"] or "")
+    assert charter["delta_p50_days"] < 0 and charter["delta_person_days"] < 0
