@@ -141,7 +141,8 @@ def _write_camp(camp: demo_camp.DemoCamp) -> None:
             large_family_places=12 if code in ("DE", "ES", "AL", "NL") else 3,
             medical_places=max(5, places // 15),
             single_parent_support=code in ("NO", "FI", "DK", "NL", "GB"),
-            languages=list(languages),
+            # reception services work with interpreters for the camp's languages
+            languages=sorted({*languages, "fa", "en"}),
         )
     persons: list[Person] = []
     households: list[Household] = []

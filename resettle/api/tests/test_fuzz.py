@@ -3,6 +3,7 @@ match the schema, and invalid input refused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,8 +41,26 @@ def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None
     run()
 
 
+@pytest.fixture
+def _keep_test_connection() -> Iterator[None]:
+    """Calling the WSGI app directly fires request_finished, whose handler closes the
+    database connection (and with it the test's transaction on PostgreSQL); the Django
+    test client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("username", ROLES)
+@pytest.mark.usefixtures("_keep_test_connection")
 def test_api_survives_fuzzing(camp: SmallCamp, username: str) -> None:
     from resettle.wsgi import application
 
