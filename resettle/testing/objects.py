@@ -415,10 +415,8 @@ def _forecast_runs(camp: SmallCamp) -> list[Any]:
 
 
 def forecast_run_reachable(run: Any, reach: Reach) -> bool:
-    if reach.all_sites:
-        return run.scope_key == "all"
-    return bool(reach.site_ids) and run.scope_key == ",".join(
-        sorted(str(s) for s in reach.site_ids))
+    key = "all" if reach.all_sites else ",".join(sorted(str(s) for s in reach.site_ids))
+    return bool(key) and str(run.scope_key) == key
 
 
 def _forecast_run_in(camp: SmallCamp, user: Any) -> Any:

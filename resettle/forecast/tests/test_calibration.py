@@ -281,7 +281,7 @@ def test_demo_departures_holds_attacks(demo: Demo, db: Any) -> None:
 
 
 @pytest.mark.slow
-def test_demo_scenario_simulates(demo: Demo) -> None:
+def test_demo_scenario_simulates(demo: Demo, db: Any) -> None:
     sc: Scenario = demo.cal.scenario
     report = simulate(sc, replications=40, seed=1)
     assert report["residents"] == sc.resident_count
