@@ -37,10 +37,20 @@ def scope_key_for(actor: Any) -> str:
     return ",".join(sorted(scope.site_ids))
 
 
-@transaction.atomic
 def mark_stale(*, now: Any = None) -> int:
-    """Runs lost with their server process (still busy after STALE_AFTER): failed."""
+    """Runs lost with their server process (still busy after STALE_AFTER): failed.
+
+    Called on every forecast page, so it takes the write lock only when there is one."""
     now = now or timezone.now()
+    if not ForecastRun.objects.filter(
+            status__in=(RunStatus.QUEUED, RunStatus.RUNNING),
+            created_at__lt=now - runner.STALE_AFTER).exists():
+        return 0
+    return _fail_stale(now)
+
+
+@transaction.atomic
+def _fail_stale(now: Any) -> int:
     stale = [
         run for run in ForecastRun.objects.select_for_update().filter(
             status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
