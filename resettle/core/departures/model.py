@@ -297,7 +297,9 @@ def problem_from_dict(data: object) -> Problem:
     _reject_unknown(data, ("cases", "departures", "together", "horizon_day"), "")
     raw_cases = _require(data, "cases", "")
     raw_deps = _require(data, "departures", "")
-    raw_together = data.get("together", [])
+    raw_together = data.get("together")
+    if raw_together is None:  # absent or null: no groups
+        raw_together = []
     horizon = _require(data, "horizon_day", "")
     for name, value in (("cases", raw_cases), ("departures", raw_deps), ("together", raw_together)):
         if not isinstance(value, list):

@@ -49,31 +49,60 @@ def test_plan_is_never_worse_than_first_come_first_served(problem):
 def test_nobody_left_behind_fits_anywhere(problem):
     """The "no seat left" reason is true: no unplaced unit fits in what is left."""
     result = plan(problem, time_limit=5, seed=0)
-    deps = problem.departure_by_id
+    cases = problem.case_by_id
     seats = {d.id: d.seats for d in problem.departures}
     special = {d.id: dict(d.special) for d in problem.departures}
-    cases = problem.case_by_id
     for cid, did in result.assignments.items():
         seats[did] -= cases[cid].size
         for k, v in cases[cid].needs.items():
             special[did][k] -= v
+    # travel units, computed here independently: transitive closure of the groups
+    unit_of = {cid: {cid} for cid in cases}
+    for group in problem.together:
+        merged = set().union(*(unit_of[cid] for cid in group))
+        for cid in merged:
+            unit_of[cid] = merged
     for cid, why in result.unassigned.items():
         if not why.startswith("no seat left"):
             continue
-        c = cases[cid]
-        groups = [set(g) for g in problem.together if cid in g]
-        if groups:
-            continue  # a group's room is checked as a whole by the solver's own test
-        for did, d in deps.items():
-            eligible = (
+        members = [cases[m] for m in unit_of[cid]]
+        size = sum(c.size for c in members)
+        needs: dict[str, int] = {}
+        for c in members:
+            for k, v in c.needs.items():
+                needs[k] = needs.get(k, 0) + v
+        for d in problem.departures:
+            eligible = all(
                 d.destination == c.destination
                 and c.ready_day <= d.day
                 and (c.documents_valid_until is None or d.day <= c.documents_valid_until)
+                and not c.blocked
+                for c in members
             )
-            room = seats[did] >= c.size and all(
-                special[did].get(k, 0) >= v for k, v in c.needs.items()
+            room = seats[d.id] >= size and all(
+                special[d.id].get(k, 0) >= v for k, v in needs.items()
             )
-            assert not (eligible and room), f"{cid} fits on {did} but was left: {why}"
+            assert not (eligible and room), f"{cid} fits on {d.id} but was left: {why}"
+        assert eligible_somewhere(problem, members), f"{cid}: 'no seat left' but never eligible"
+
+
+def eligible_somewhere(problem, members) -> bool:
+    """Some departure would take the whole unit if it were empty."""
+    size = sum(c.size for c in members)
+    for d in problem.departures:
+        if d.seats < size:
+            continue
+        if all(
+            d.destination == c.destination
+            and c.ready_day <= d.day
+            and (c.documents_valid_until is None or d.day <= c.documents_valid_until)
+            for c in members
+        ) and all(
+            d.special.get(k, 0) >= sum(c.needs.get(k, 0) for c in members)
+            for k in {k for c in members for k in c.needs}
+        ):
+            return True
+    return False
 
 
 def test_checker_catches_each_rule():
