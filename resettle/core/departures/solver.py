@@ -11,12 +11,14 @@ at risk): x[u, d] = 1 when travel unit u takes departure d,
 
 Why this method: it is a multiple knapsack whose LP relaxation is nearly integral
 (a vertex splits at most one unit per capacity row), so HiGHS' LP gives both a near
-plan and a bound; fixing the integral part and solving the few split units as a
-small MIP, then greedily filling leftover room, lands within a hair of the bound
-in a fraction of the time a full MIP takes. When time is left and the gap is still
-above ``target_gap``, a full MIP warm-started from that plan tightens both sides.
-The bound reported is a Lagrangian bound recomputed from the LP duals, so it holds
-whatever the solver's tolerances.
+plan and a bound. The LP's whole placements are kept, except for the units at the
+price frontier (split, barely paying for their seats, or nearly indifferent between
+two departures), which are re-solved exactly as a small MIP over their best-priced
+departures; a greedy fill then uses any room left. The neighbourhood grows while the
+proven gap is above ``target_gap``. This lands within ~0.05 % of the bound in a
+fraction of the time a full MIP takes (see docs/departures.md). The bound reported is
+a Lagrangian bound recomputed from the LP duals, so it holds whatever the solver's
+tolerances.
 """
 
 from __future__ import annotations
