@@ -285,12 +285,13 @@ def _solve_lp(model: _Model, n_units: int, seed: int, time_limit: float) -> _Lp:
 
 
 def _subgradient(
-    model: _Model, n_units: int, lower: float, seconds: float, iterations: int = 300
+    model: _Model, n_units: int, lower: float, seconds: float, iterations: int = 5000
 ) -> tuple[float, FloatArray]:
     """Prices by subgradient descent on the Lagrangian bound, for when the LP is too slow.
 
-    Any prices give a valid bound; these get within a few percent of the LP's in about
-    a second on 300k pairs. ``lower`` is the savings of a known plan (Polyak steps).
+    Any prices give a valid bound, but these converge slowly: on 300k pairs about 6 %
+    above the LP bound after 2 s, 3 % after 12 s. ``lower`` is the savings of a known
+    plan (Polyak steps).
     """
     n_cap = len(model.row_keys)
     pi = np.zeros(n_cap)
@@ -532,10 +533,11 @@ def _frontier(full: _Model, lp: _Lp, units: Sequence[Unit]) -> _Frontier:
     with np.errstate(invalid="ignore"):
         swing = np.where(np.isfinite(second), best - second, np.inf)
     margin = np.minimum(np.abs(best), swing) / sizes
+    split_set = set(split)
     rest = [
         u
         for u in np.argsort(margin, kind="stable").tolist()
-        if np.isfinite(best[u]) and u not in touched - placed_whole
+        if np.isfinite(best[u]) and u not in split_set
     ]
     return _Frontier(order=split + rest, rank=rank)
 
