@@ -48,6 +48,8 @@ _GROW_UNITS = 2.0
 _GROW_SHORTLIST = 2
 #: Share of the remaining time one neighbourhood round may take.
 _ROUND_SHARE = 0.25
+#: Solve a neighbourhood's destinations as separate MIPs.
+_SPLIT_BY_DESTINATION = True
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -542,6 +544,31 @@ def _frontier(full: _Model, lp: _Lp, units: Sequence[Unit]) -> _Frontier:
     return _Frontier(order=split + rest, rank=rank)
 
 
+def _split_bound(
+    problem: Problem, full: _Model, pi: FloatArray, units: Sequence[Unit]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The Lagrangian bound on savings, and horizon x risk x size, per destination.
+
+    The bound is a sum of a term per capacity row and one per unit, and each row and
+    unit belongs to one destination, so the parts add up to the whole.
+    """
+    bound: dict[str, float] = {}
+    everyone: dict[str, float] = {}
+    for unit in units:
+        everyone[unit.destination] = (
+            everyone.get(unit.destination, 0.0) + problem.horizon_day * unit.weight
+        )
+        bound.setdefault(unit.destination, 0.0)
+    pi = np.maximum(pi, 0.0)
+    for r, (j, _) in enumerate(full.row_keys):
+        dest = problem.departures[j].destination
+        bound[dest] = bound.get(dest, 0.0) + float(pi[r] * full.row_cap[r])
+    best = np.maximum(_best_per_unit(full, _reduced(full, pi), len(units)), 0.0)
+    for u, unit in enumerate(units):
+        bound[unit.destination] += float(best[u])
+    return bound, everyone
+
+
 def plan(
     problem: Problem,
     *,
@@ -610,6 +637,7 @@ def plan(
 
     # 2. re-solve a growing neighbourhood of the price frontier exactly
     frontier = _frontier(full, lp, units)
+    dest_bound, dest_everyone = _split_bound(problem, full, lp.pi, units)
     size, k = neighbourhood, shortlist
     max_k = max((len(unit.eligible) for unit in units), default=0)
     small = len(full.gain) <= neighbourhood * shortlist
@@ -646,7 +674,38 @@ def plan(
         enough: float | None = ub - target_gap * max(everyone - ub, 0.0) - kept_savings
         if everything:  # the whole problem: worth proving optimal when small
             enough, slack = None, 1e-7 * max(everyone - ub, 0.0)
-        found, dual = _mip(sub, seed + rounds, max(budget, 0.01), slack, start, enough)
+        by_dest: dict[str, list[int]] = {}
+        for u in free:
+            by_dest.setdefault(units[u].destination, []).append(u)
+        if everything or len(by_dest) == 1 or not _SPLIT_BY_DESTINATION:
+            found, dual = _mip(sub, seed + rounds, max(budget, 0.01), slack, start, enough)
+        else:
+            # Destinations never share a departure, so the neighbourhood falls apart
+            # into independent MIPs, each far easier than their sum; each must close
+            # its own share of the gap (then the whole does).
+            found, dual = {}, None
+            t_round = time.perf_counter()
+            for dest in sorted(by_dest):
+                part = _build(problem, units, by_dest[dest], cap, allowed)
+                if len(part.gain) == 0:
+                    continue
+                ub_d, everyone_d = dest_bound[dest], dest_everyone[dest]
+                kept_d = sum(
+                    units[u].weight * (problem.horizon_day - problem.departures[j].day)
+                    for u, j in kept.items()
+                    if units[u].destination == dest
+                )
+                spent = time.perf_counter() - t_round
+                share = len(part.gain) / max(len(sub.gain), 1)
+                found_d, _ = _mip(
+                    part,
+                    seed + rounds,
+                    max(min(budget - spent, max(0.5, budget * share)), 0.01),
+                    0.2 * target_gap * max(everyone_d - ub_d, 0.0),
+                    {u: j for u, j in start.items() if units[u].destination == dest},
+                    ub_d - target_gap * max(everyone_d - ub_d, 0.0) - kept_d,
+                )
+                found.update(found_d)
         rounds += 1
         steps.append(f"mip({len(free)}x{k})")
         candidate = dict(kept)
