@@ -44,6 +44,7 @@ from resettle.core.stages import (
     check_transition,
 )
 from resettle.destinations.models import Destination, Pledge
+from resettle.modelbase import MissingRecord, StaleVersion, claim_version
 from resettle.registry.models import Household, Membership, Person
 
 #: Stages in which a household's travelling members use up places at its destination.
@@ -93,26 +94,15 @@ def _claim(household: Any, expected_version: int | None) -> Household:
     the row has now, still under a row lock, so concurrent moves stay serialised.
     """
     household_id = _as_id(household)
-    if expected_version is None:
-        current = (
-            Household.objects.select_for_update()
-            .filter(pk=household_id)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if current is None:
-            raise CaseworkError("No such household.")
-        expected_version = current
-    updated = Household.objects.filter(pk=household_id, version=expected_version).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        if not Household.objects.filter(pk=household_id).exists():
-            raise CaseworkError("No such household.")
+    try:
+        claim_version(Household, household_id, expected_version)
+    except MissingRecord as exc:
+        raise CaseworkError("No such household.") from exc
+    except StaleVersion as exc:
         raise ConflictError(
             "Someone else changed this household since you opened it. Nothing was saved: "
             "reload the page to see the current state, then try again."
-        )
+        ) from exc
     return Household.objects.select_related("destination", "site").get(pk=household_id)
 
 

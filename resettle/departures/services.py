@@ -39,6 +39,7 @@ from resettle.departures.planning import (
 )
 from resettle.departures.selectors import SEAT_HOLDING, seats_used
 from resettle.destinations.models import Destination
+from resettle.modelbase import MissingRecord, StaleVersion, claim_version
 from resettle.registry.models import Household, Membership, Person, PersonStatus, Site
 
 
@@ -62,26 +63,15 @@ def _claim(departure: Any, expected_version: int | None) -> Departure:
     """Bump the departure's version if it is still ``expected_version`` (None: whatever it
     is now, under a row lock, so bookings and check-ins on one departure serialise)."""
     departure_id = departure.pk if hasattr(departure, "pk") else departure
-    if expected_version is None:
-        current = (
-            Departure.objects.select_for_update()
-            .filter(pk=departure_id)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if current is None:
-            raise DepartureError("No such departure.")
-        expected_version = current
-    updated = Departure.objects.filter(pk=departure_id, version=expected_version).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        if not Departure.objects.filter(pk=departure_id).exists():
-            raise DepartureError("No such departure.")
+    try:
+        claim_version(Departure, departure_id, expected_version)
+    except MissingRecord as exc:
+        raise DepartureError("No such departure.") from exc
+    except StaleVersion as exc:
         raise ConflictError(
             "Someone else changed this departure since you opened it. Nothing was saved: "
             "reload the page to see the current state, then try again."
-        )
+        ) from exc
     return Departure.objects.select_related("destination", "origin").get(pk=departure_id)
 
 
