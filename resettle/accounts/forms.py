@@ -31,4 +31,21 @@ class UserActionForm(forms.Form):
 
     user_id = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=[("end_sessions", "End all sessions"),
-                                        ("reset_2fa", "Reset two-factor")])
+                                        ("reset_2fa", "Reset two-factor"),
+                                        ("issue_code", "Issue enrolment code")])
+
+
+class EnrolmentCodeForm(forms.Form):
+    """The one-time code an administrator issued for the first enrolment."""
+
+    enrolment_code = forms.CharField(
+        label="Enrolment code",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false",
+                   "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_enrolment_code(self) -> str:
+        return "".join(self.cleaned_data["enrolment_code"].split())

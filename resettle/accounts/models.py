@@ -152,3 +152,31 @@ def normalise_recovery_code(text: str) -> str:
 
 def recovery_digest(user_id: object, code: str) -> str:
     return digest(normalise_recovery_code(code), context=f"recovery:{user_id}")
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator hands a user for their first second-factor enrolment.
+
+    Without it, whoever learnt a user's password could enrol their own authenticator before
+    the real user does. Stored only as a keyed digest; shown once when issued; expires;
+    spent by the enrolment it allows. Issuing a new code for a user replaces the old one.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes"
+    )
+    digest = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    #: set when an enrolment confirmed with this code (then it opens nothing any more)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"], name="enrolment_code_open")]
+
+    def __str__(self) -> str:
+        return f"enrolment code {self.pk}"
+
+
+def enrolment_digest(user_id: object, code: str) -> str:
+    return digest(normalise_recovery_code(code), context=f"enrolment:{user_id}")

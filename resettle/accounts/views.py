@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,16 +12,17 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from resettle.accounts import services
-from resettle.accounts.forms import CodeForm, LoginForm, UserActionForm
+from resettle.accounts.forms import CodeForm, EnrolmentCodeForm, LoginForm, UserActionForm
 from resettle.accounts.middleware import AFTER_2FA
-from resettle.accounts.models import RecoveryCodeDevice, SealedTOTPDevice
+from resettle.accounts.models import EnrolmentCode, RecoveryCodeDevice, SealedTOTPDevice
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require, role_names
 from resettle.audit.services import record
@@ -83,23 +84,84 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "error": error})
 
 
-@sensitive_post_parameters("code")
+#: session key: the enrolment code this session entered and the authenticator it was shown
+ENROL_GRANT = "resettle_enrol_grant"
+
+
+def _grant(request: HttpRequest) -> dict[str, Any] | None:
+    """This session's enrolment grant while its code is still open; None otherwise."""
+    grant = request.session.get(ENROL_GRANT)
+    if not isinstance(grant, dict) or grant.get("user") != str(request.user.pk):
+        return None
+    code_id = grant.get("code")
+    still_open = isinstance(code_id, int) and EnrolmentCode.objects.filter(
+        pk=code_id, user_id=cast(Any, request.user).pk, used_at__isnull=True,
+        expires_at__gt=timezone.now()).exists()
+    if not still_open:
+        request.session.pop(ENROL_GRANT, None)
+        return None
+    return grant
+
+
+def _enrolment_code_step(request: HttpRequest) -> HttpResponse:
+    """First step outside demo mode: the one-time code an administrator handed over."""
+    form = EnrolmentCodeForm(request.POST if "enrolment_code" in request.POST else None)
+    error = ""
+    if form.is_bound and form.is_valid():
+        try:
+            code = services.check_enrolment_code(user=request.user,
+                                                 code=form.cleaned_data["enrolment_code"])
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            # a fresh secret: one created before the code was entered is never used
+            device = services.start_enrolment(user=request.user, fresh=True)
+            request.session[ENROL_GRANT] = {"user": str(request.user.pk), "code": code.pk,
+                                            "device": device.pk}
+            return HttpResponseRedirect(reverse("accounts:enrol"))
+    return render(request, "accounts/enrol_code.html", {"form": form, "error": error})
+
+
+def _pending_device(request: HttpRequest, grant: dict[str, Any] | None) -> Any:
+    """The authenticator this session may see: the one its grant names (codes required),
+    else the user's pending one."""
+    pending = SealedTOTPDevice.objects.filter(user=request.user, confirmed=False)
+    if services.enrolment_code_required():
+        if grant is None:
+            return None
+        pending = pending.filter(pk=grant.get("device"))
+    return pending.first()
+
+
+@sensitive_post_parameters("code", "enrolment_code")
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
-    """Set up the authenticator app: scan the QR code, confirm with one code."""
+    """Set up the authenticator app: (enrolment code,) scan the QR code, confirm with one code."""
     if SealedTOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return HttpResponseRedirect(reverse("accounts:verify"))
-    device = services.start_enrolment(user=request.user)
+    grant: dict[str, Any] | None = None
+    if services.enrolment_code_required():
+        grant = _grant(request)
+        if grant is None or "enrolment_code" in request.POST:
+            return _enrolment_code_step(request)
+        device = _pending_device(request, grant)
+        if device is None:  # replaced from another session: start over with the code
+            request.session.pop(ENROL_GRANT, None)
+            return _enrolment_code_step(request)
+    else:
+        device = services.start_enrolment(user=request.user)
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = services.confirm_enrolment(
-                user=request.user, token=form.cleaned_data["code"]
+                user=request.user, token=form.cleaned_data["code"],
+                enrolment_code_id=grant["code"] if grant else None, device_id=device.pk,
             )
         except services.AccountError as exc:
             error = str(exc)
         else:
+            request.session.pop(ENROL_GRANT, None)
             _mark_verified(request, device)
             return render(request, "accounts/recovery_codes.html",
                           {"codes": codes, "continue_url": _after_second_factor(request).url})
@@ -111,12 +173,16 @@ def _grouped(key: str) -> str:
     return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
 
 
+@require_GET
 def enrol_qr(request: HttpRequest) -> HttpResponse:
-    """The pending authenticator's otpauth URI as an SVG QR code (no script, no inline style)."""
+    """The pending authenticator's otpauth URI as an SVG QR code (no script, no inline style).
+
+    Outside demo mode only to the session that entered the enrolment code.
+    """
     import qrcode
     import qrcode.image.svg
 
-    device = SealedTOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = _pending_device(request, _grant(request))
     if device is None:
         raise Http404("No authenticator is waiting to be set up.")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage,
@@ -138,6 +204,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
                   {"codes": codes, "continue_url": reverse("accounts:security")})
 
 
+@require_GET
 def security(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own account security: 2FA state, recovery codes left."""
     recovery = RecoveryCodeDevice.objects.filter(user=request.user).first()
@@ -150,27 +217,47 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def users(request: HttpRequest) -> HttpResponse:
-    """Administrators: every account, its roles, 2FA state and sessions; end or reset them."""
+    """Administrators: every account, its roles, 2FA state and sessions; end or reset them,
+    or issue an enrolment code (shown once, in this answer only)."""
     require(request.user, Action.MANAGE_USERS)
+    issued: dict[str, Any] | None = None
     if request.method == "POST":
         form = UserActionForm(request.POST)
-        if form.is_valid():
-            target = get_user_model().objects.filter(pk=form.cleaned_data["user_id"]).first()
-            if target is None:
-                raise Http404("No such record.")
-            if form.cleaned_data["action"] == "end_sessions":
+        if not form.is_valid():
+            return HttpResponseRedirect(reverse("accounts:users"))
+        target = get_user_model().objects.filter(pk=form.cleaned_data["user_id"]).first()
+        if target is None:
+            raise Http404("No such record.")
+        action = form.cleaned_data["action"]
+        try:
+            if action == "end_sessions":
                 ended = services.end_all_sessions(actor=request.user, user=target)
-                messages.success(request, f"Ended {ended} session(s) of {target.get_username()}.")
+                messages.success(request,
+                                 f"Ended {ended} session(s) of {target.get_username()}.")
+                return HttpResponseRedirect(reverse("accounts:users"))
+            if action == "reset_2fa":
+                code = services.reset_second_factor(actor=request.user, user=target)
             else:
-                services.reset_second_factor(actor=request.user, user=target)
-                messages.success(request, f"Two-factor reset for {target.get_username()}; "
-                                          "they enrol again at their next sign-in.")
-        return HttpResponseRedirect(reverse("accounts:users"))
+                code = services.issue_enrolment_code(actor=request.user, user=target)
+        except services.AccountError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("accounts:users"))
+        if code is None:
+            messages.success(request, f"Two-factor reset for {target.get_username()}.")
+            return HttpResponseRedirect(reverse("accounts:users"))
+        issued = {"username": target.get_username(), "code": code.code,
+                  "expires_at": code.expires_at, "reset": action == "reset_2fa"}
     enrolled = set(SealedTOTPDevice.objects.filter(confirmed=True).values_list("user_id",
                                                                                 flat=True))
+    open_codes = dict(
+        EnrolmentCode.objects.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+        .values_list("user_id", "expires_at"))
     rows = [
         {"user": u, "roles": ", ".join(role_names(u)) or "-", "enrolled": u.pk in enrolled,
-         "sessions": services.active_session_count(u)}
+         "code_until": open_codes.get(u.pk), "sessions": services.active_session_count(u)}
         for u in get_user_model().objects.order_by("username")
     ]
-    return render(request, "accounts/users.html", {"rows": rows})
+    response = render(request, "accounts/users.html", {"rows": rows, "issued": issued})
+    if issued is not None:
+        response["Cache-Control"] = "no-store"
+    return response

@@ -430,3 +430,29 @@ def _forecast_run_out(camp: SmallCamp, user: Any) -> Any:
 
 
 register(ObjectKind("forecast_run", in_scope=_forecast_run_in, out_of_scope=_forecast_run_out))
+
+
+# --- records a session reaches only after a step taken in that same session --------------
+#: kind name -> ``(client, user, record) -> None`` that takes that step for the client's
+#: session (the matrix calls it after ``in_scope``)
+SESSION_GRANTS: dict[str, Callable[[Any, Any, Any], None]] = {}
+
+
+def grant_enrolment(client: Any, user: Any, device: Any) -> None:
+    """As if this session had entered a valid enrolment code and been shown ``device``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from resettle.accounts.models import EnrolmentCode
+    from resettle.accounts.views import ENROL_GRANT
+
+    now = timezone.now()
+    code = EnrolmentCode.objects.create(user=user, digest="matrix", issued_at=now,
+                                        expires_at=now + timedelta(hours=1))
+    session = client.session
+    session[ENROL_GRANT] = {"user": str(user.pk), "code": code.pk, "device": device.pk}
+    session.save()
+
+
+SESSION_GRANTS["pending_authenticator"] = grant_enrolment

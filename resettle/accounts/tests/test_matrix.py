@@ -169,6 +169,10 @@ def test_route(route: Route, world: World) -> None:
         may = rule.action is None or rule.action in allowed_actions(_roles(user))
         with transaction.atomic():  # undo whatever one user's call changes
             inside = kind.in_scope(camp, user) if kind else None
+            grant = objects.SESSION_GRANTS.get(kind.name) if kind else None
+            if grant is not None and inside is not None:
+                client.cookies = copy.deepcopy(client.initial_cookies)  # type: ignore[attr-defined]
+                grant(client, user, inside)
             outside = kind.out_of_scope(camp, user) if kind and kind.url_id else None
             if kind is not None and kind.url_id:
                 got_in = _call(client, route, inside.pk) if inside is not None else None

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from resettle.accounts.crypto import SealError, seal, unseal
 from resettle.accounts.models import RecoveryCode, SealedTOTPDevice
+from resettle.accounts.services import issue_enrolment_code
 from resettle.testing.fixtures import PASSWORD, SmallCamp
 from resettle.testing.objects import confirmed_authenticator, current_code
 
@@ -74,8 +75,11 @@ def test_wrong_codes_are_throttled(client: Client, camp: SmallCamp) -> None:
 
 
 def test_enrolment_qr_recovery_codes_and_sealed_secret(client: Client, camp: SmallCamp) -> None:
+    issued = issue_enrolment_code(actor=camp.users["admin"], user=camp.users["registrar"])
     password_step(client, "registrar")
     assert client.get(reverse("web:home"))["Location"] == reverse("accounts:enrol")
+    assert client.post(reverse("accounts:enrol"),
+                       {"enrolment_code": issued.code})["Location"] == reverse("accounts:enrol")
     page = client.get(reverse("accounts:enrol"))
     assert page.status_code == 200
     assert not INLINE_SCRIPT.search(page.content) and b"style=" not in page.content
