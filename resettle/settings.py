@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "resettle.accounts",
     "resettle.audit",
+    "resettle.encryption",
     "resettle.registry",
     "resettle.destinations",
     "resettle.casework",
