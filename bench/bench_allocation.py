@@ -15,6 +15,7 @@ MIP (persons x W + score, W above any score difference), so its answer is compar
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -114,6 +115,11 @@ def cbc_solve(problem: AllocationProblem, time_limit: float) -> tuple[float, flo
     return persons, score, seconds, pulp.LpStatus[model.status]
 
 
+def load() -> str:
+    """1-minute load average next to each figure: the machine is shared, times are noisy."""
+    return f"{os.getloadavg()[0]:.2f}/{os.cpu_count()} cores"
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -145,6 +151,7 @@ def main() -> None:
                 f" (target {'met' if result.gap <= size.target_gap else 'MISSED'}"
                 f", time {'met' if ok_time else 'MISSED'})"
                 f" unassigned {len(result.unassigned)} | peak RSS {peak_rss_mb():.0f} MB"
+                f" | load {load()}"
             )
             print(f"      method: {result.method}")
             if size.cbc and not args.no_cbc:
@@ -157,7 +164,9 @@ def main() -> None:
                     f"      CBC {seconds:.2f} s ({status}) persons {persons:.0f} score "
                     f"{score:.3f} gap-to-our-bound {cbc_gap:.4%}"
                     f" | ours/CBC time {result.solve_seconds / seconds:.3f}"
+                    f" ({'met' if result.solve_seconds <= seconds / 20 else 'MISSED'} <= 1/20)"
                     f" | ours at least as good: {'yes' if better else 'NO'}"
+                    f" | load {load()}"
                 )
 
 

@@ -25,7 +25,11 @@ computed from dual prices completed over all columns.
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +70,14 @@ class SolveOptions:
     max_restricted_mip_columns: int = 400_000
     optimality_gap: float = 1e-6
     """Relative gap under which the score counts as optimal."""
+    lns_min_columns: int = 30_000
+    """Below this many columns the restricted MIP alone gets all the time (it proves)."""
+    lns_units: int = 300
+    """Households freed per neighbourhood of the large-neighbourhood search (about)."""
+    lns_mip_seconds: float = 1.0
+    """Time cap of one neighbourhood MIP."""
+    mip_time_share: float = 0.6
+    """Share of the time left that the restricted MIP may use when the search follows."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -74,10 +86,16 @@ class SolveOptions:
             "columns_added_per_unit",
             "restricted_mip_columns",
             "max_restricted_mip_columns",
+            "lns_min_columns",
+            "lns_units",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        if not (isinstance(self.lns_mip_seconds, int | float) and self.lns_mip_seconds > 0):
+            raise ValueError("lns_mip_seconds must be a positive number of seconds")
+        if not 0 < self.mip_time_share <= 1:
+            raise ValueError("mip_time_share must be in (0, 1]")
         if not 0 <= self.optimality_gap < 1:
             raise ValueError("optimality_gap must be in [0, 1)")
 
@@ -252,9 +270,36 @@ def _admit_locks(inst: _Instance) -> None:
 # --------------------------------------------------------------------------- LP
 
 
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _construct_highs() -> highspy.Highs:
+    """``highspy.Highs()``, with the copyright banner HiGHS prints on the process's first
+    construction sent to /dev/null: it is written straight to file descriptor 1, before
+    any option can silence it, and would break JSON piped from the command line."""
+    global _banner_shown
+    with _BANNER_LOCK:
+        if _banner_shown:
+            return highspy.Highs()  # type: ignore[no-untyped-call]
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            ctypes.CDLL(None).fflush(None)  # C stdio buffer, before fd 1 comes back
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _banner_shown = True
+        return h
+
+
 def _new_highs(seed: int) -> highspy.Highs:
     """A silent HiGHS instance seeded from the caller's seed (its only randomness)."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _construct_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
     return h
@@ -553,7 +598,13 @@ def _solve_mip(
     local[cols] = np.arange(cols.size)
     start_cols = local[start[start >= 0]]
     if start_cols.size and np.all(start_cols >= 0):
-        h.setSolution(int(start_cols.size), start_cols.astype(np.int32), np.ones(start_cols.size))
+        # a complete start (zeros included): a partial one makes HiGHS solve a sub-MIP
+        values = np.zeros(cols.size)
+        values[start_cols] = 1.0
+        sol = highspy.HighsSolution()
+        sol.col_value = values
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -617,7 +668,10 @@ def solve(
         raise ValueError("seed must be a whole number")
     opts = options or SolveOptions()
     started = clock()
-    deadline = started + float(time_limit)
+    # keep back a little time for writing the answer up (explanations, prices), so the
+    # result is returned within the limit rather than just after it
+    reserve = min(0.05 * float(time_limit), 0.02 + 1e-5 * len(problem.cases))
+    deadline = started + float(time_limit) - reserve
 
     inst = _build_instance(problem)
     _admit_locks(inst)
@@ -728,6 +782,11 @@ def _optimise(
     def bound_at(persons: float) -> float:
         return duals2.bound + lam * max(0.0, persons_req - persons)
 
+    def good_enough(persons: float, score: float) -> bool:
+        return persons >= persons_bound - 1e-6 and (
+            relative_gap(score, bound_at(persons)) <= opts.optimality_gap
+        )
+
     # MIP over the columns within delta of the LP optimum (reduced costs of the score LP),
     # persons first through the same weight as the LP; delta widened to the gap left.
     # On the full column set, the weight is made exact (above any score difference), so a
@@ -742,7 +801,16 @@ def _optimise(
     bound = bound_at(persons_now)
     extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
     rounds = 0
-    while clock() < deadline and rounds < 3:
+    # when the search below applies (more destinations than one neighbourhood holds), the
+    # restricted MIP gets only a share of the time: on big or short instances it seldom
+    # finishes, and the neighbourhood search turns the rest of the time into improvements
+    lns_applies = (
+        inst.n_cols > opts.lns_min_columns and _lns_size(inst, opts) < len(inst.dest_ids)
+    )
+    mip_deadline = (
+        clock() + opts.mip_time_share * max(0.0, deadline - clock()) if lns_applies else deadline
+    )
+    while clock() < mip_deadline and rounds < 3:
         persons_optimal = persons_now >= persons_bound - 1e-6
         if persons_optimal and relative_gap(score_now, bound) <= opts.optimality_gap:
             break
@@ -771,13 +839,13 @@ def _optimise(
             # valid restriction)
             must = inst.unit_forced | ((duals2.unit > delta) & (assign >= 0))
             out = _solve_mip(
-                inst, cols, objective, persons_now, must, assign, deadline - clock(), seed,
+                inst, cols, objective, persons_now, must, assign, mip_deadline - clock(), seed,
                 abs_gap, 0.0,
             )
         if out.infeasible:
             out = _solve_mip(
                 inst, cols, objective, persons_now, inst.unit_forced, assign,
-                deadline - clock(), seed, abs_gap, 0.0,
+                mip_deadline - clock(), seed, abs_gap, 0.0,
             )
         if out.assign is not None:
             p_new, s_new = _totals(inst, out.assign)
@@ -800,6 +868,14 @@ def _optimise(
         if all_cols:
             break
     method += f"+mip({rounds} round{'s' * (rounds != 1)})"
+    if lns_applies and clock() < deadline and not good_enough(persons_now, score_now):
+        moves = _lns(
+            inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough
+        )
+        if moves:
+            method += f"+lns({moves})"
+            # a bound for "persons >= p_old" still holds for "persons >= p_new >= p_old"
+            bound = min(bound, bound_at(_totals(inst, assign)[0]))
     if not (lp0_ok and lp1_ok and lp2_ok):
         method += " [LP stopped at time limit]"
     return persons_bound, bound, method
@@ -840,6 +916,123 @@ def _repair(
     return bool(placed.any())
 
 
+def _lns_size(inst: _Instance, opts: SolveOptions) -> int:
+    """Destinations per neighbourhood: about ``lns_units`` households freed at a time."""
+    n_d = len(inst.dest_ids)
+    return int(min(n_d, max(2, round(opts.lns_units * n_d / max(1, inst.n_units)))))
+
+
+def _lns(
+    inst: _Instance,
+    assign: IntArray,
+    rc: FloatArray,
+    persons_bound: float,
+    opts: SolveOptions,
+    seed: int,
+    deadline: float,
+    clock: Callable[[], float],
+    good_enough: Callable[[float, float], bool],
+) -> int:
+    """Large-neighbourhood search: re-solve a few destinations at a time, exactly.
+
+    A neighbourhood is a handful of destinations linked by cheap moves (columns whose LP
+    reduced cost is near zero); every household placed there or unplaced is freed and the
+    small MIP over them is solved with the current placement as its start, so a round never
+    makes the solution worse.  This is what turns an LP rounding that lost whole persons
+    (places short: capacities must be filled exactly) into a full one: the restricted MIP
+    over all units finds such exact fills slowly, a 5-destination MIP finds them at once.
+    Stops when ``good_enough``, when a full sweep brings nothing, or at the deadline.
+    Returns the number of improving rounds.
+    """
+    n_d = len(inst.dest_ids)
+    k = _lns_size(inst, opts)
+    if k >= n_d or inst.n_cols == 0:
+        return 0
+    rng = np.random.default_rng(seed)
+    order = np.argsort(inst.col_dest, kind="stable")
+    starts = np.searchsorted(inst.col_dest[order], np.arange(n_d + 1))
+    by_dest = [order[starts[d] : starts[d + 1]] for d in range(n_d)]
+    # "cheap" columns: within the 20 % of reduced costs nearest zero
+    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
+    cheap = rc >= -max(tau, 1e-9)
+    persons_cost = inst.unit_persons[inst.col_unit]
+    placeable = np.ones(inst.n_units, dtype=bool)
+    placeable[list(inst.unit_reason)] = False
+    persons_k = inst.dims.index(PERSONS)
+    improved = 0
+    stale = 0
+    while clock() < deadline and stale < n_d:
+        persons_now, score_now = _totals(inst, assign)
+        if good_enough(persons_now, score_now):
+            break
+        unit_dest = np.where(assign >= 0, inst.col_dest[np.maximum(assign, 0)], -1)
+        free_left = (unit_dest < 0) & placeable
+        room = np.zeros(n_d)
+        if persons_now < persons_bound - 1e-6:
+            # persons can only be gained where places are left: start from such a place
+            placed = np.flatnonzero(unit_dest >= 0)
+            used = np.bincount(
+                unit_dest[placed], weights=inst.unit_usage[placed, persons_k], minlength=n_d
+            )
+            left = inst.capacity[:, persons_k] - used
+            room = np.where(np.isfinite(left), np.maximum(left, 0.0), 0.0)
+        if room.sum() > 0:
+            chosen = [int(rng.choice(n_d, p=room / room.sum()))]
+        else:
+            chosen = [int(rng.integers(n_d))]
+        while len(chosen) < k:
+            in_set = np.zeros(n_d, dtype=bool)
+            in_set[chosen] = True
+            freed = free_left | ((unit_dest >= 0) & in_set[np.maximum(unit_dest, 0)])
+            link = freed[inst.col_unit] & cheap & ~in_set[inst.col_dest]
+            weight = np.bincount(inst.col_dest[link], minlength=n_d).astype(np.float64)
+            weight[in_set] = 0.0
+            if weight.sum() <= 0:
+                weight = (~in_set).astype(np.float64)
+            chosen.append(int(rng.choice(n_d, p=weight / weight.sum())))
+        in_set = np.zeros(n_d, dtype=bool)
+        in_set[chosen] = True
+        freed = free_left | ((unit_dest >= 0) & in_set[np.maximum(unit_dest, 0)])
+        cols = np.concatenate([by_dest[d] for d in chosen])
+        cols = np.sort(cols[freed[inst.col_unit[cols]]])
+        if cols.size == 0:
+            stale += 1
+            continue
+        start = np.where(freed, assign, -1)
+        sub_units = np.unique(inst.col_unit[cols])
+        sub_persons = float(inst.unit_persons[sub_units][start[sub_units] >= 0].sum())
+        hi = np.full(inst.n_units, -np.inf)
+        lo = np.full(inst.n_units, np.inf)
+        np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
+        np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
+        spread = float((hi[sub_units] - np.minimum(lo[sub_units], 0.0)).sum())
+        if persons_now >= persons_bound - 1e-6:
+            # persons cannot grow: hold them, maximise score alone
+            objective, lower = inst.col_score, sub_persons - 1e-6
+        else:
+            # exact persons-first weight within the neighbourhood
+            objective, lower = inst.col_score + (1.0 + spread) * persons_cost, -_INF
+        out = _solve_mip(
+            inst, cols, objective, lower, inst.unit_forced & freed, start,
+            min(opts.lns_mip_seconds, deadline - clock()), seed,
+            0.1 * opts.optimality_gap * max(1.0, abs(score_now)), 0.0,
+        )
+        stale += 1
+        if out.assign is None:
+            continue
+        trial = np.where(freed, -1, assign)
+        got = out.assign >= 0
+        trial[got] = out.assign[got]
+        p_new, s_new = _totals(inst, trial)
+        if p_new > persons_now + 1e-9 or (
+            p_new >= persons_now - 1e-9 and s_new > score_now + 1e-9 * max(1.0, abs(score_now))
+        ):
+            assign[:] = trial
+            improved += 1
+            stale = 0
+    return improved
+
+
 def _restricted_by_delta(
     inst: _Instance, rc: FloatArray, assign: IntArray, extra: int
 ) -> tuple[IntArray, float]:
@@ -875,11 +1068,16 @@ def _describe(
     for u in np.flatnonzero(assign >= 0).tolist():
         resid[int(inst.col_dest[assign[u]])] -= inst.unit_usage[u]
     unit_cols: dict[int, dict[int, float]] = {}
-    if explain or np.any(assign < 0):
-        for j, (u, d) in enumerate(
-            zip(inst.col_unit.tolist(), inst.col_dest.tolist(), strict=True)
-        ):
-            unit_cols.setdefault(u, {})[d] = float(inst.col_score[j])
+    # the columns of the units whose answer needs them (all, with explanations)
+    wanted = np.ones(inst.n_units, dtype=bool) if explain else assign < 0
+    picked = np.flatnonzero(wanted[inst.col_unit])
+    for u, d, value in zip(
+        inst.col_unit[picked].tolist(),
+        inst.col_dest[picked].tolist(),
+        inst.col_score[picked].tolist(),
+        strict=True,
+    ):
+        unit_cols.setdefault(u, {})[d] = value
     dest_index = {d: i for i, d in enumerate(inst.dest_ids)}
 
     def full_for(u: int, d: int) -> str | None:
