@@ -29,6 +29,7 @@ from resettle.audit.services import record
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
+@method_decorator(require_http_methods(["GET", "POST"]), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm

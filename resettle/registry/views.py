@@ -22,7 +22,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
@@ -275,6 +275,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_GET
 def import_preview(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.IMPORT)
     stored = _stored_upload(request)
@@ -329,6 +330,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("registry:import"))
 
 
+@require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     """An empty CSV with the documented header and one example row."""
     require(request.user, Action.IMPORT)
@@ -371,6 +373,7 @@ def export_persons(request: HttpRequest) -> HttpResponse:
 # --- duplicates ------------------------------------------------------------------------
 
 
+@require_GET
 def duplicates(request: HttpRequest) -> HttpResponse:
     scope = require(request.user, Action.EDIT_REGISTRY)
     candidates = list(open_candidates(scope)[:100])

@@ -220,3 +220,46 @@ def test_external_namespaces(world: World) -> None:
         assert answer.status_code == 302, username
         assert "/admin/login/" in answer["Location"] or reverse(
             "accounts:login") in answer["Location"], username
+
+
+# --- methods a route does not list are refused ---------------------------------------------
+
+#: methods checked against each rule (OPTIONS and HEAD are left to the framework)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _unlisted_call(client: Client, url: str, method: str) -> Any:
+    client.cookies = copy.deepcopy(client.initial_cookies)  # type: ignore[attr-defined]
+    return client.generic(method, url, b"", content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", OURS, ids=[r.name for r in OURS])
+def test_unlisted_methods_are_refused(route: Route, world: World) -> None:
+    """A signed-in user whose roles allow the route's action gets 405 for any method the
+    route's rule does not list (so the rule, and the matrix above, say what the view does)."""
+    rule = route.rule
+    if rule is None:
+        pytest.fail(f"{route.name} has no RouteRule")
+    username = "admin"  # every action, every site
+    client, user = world.clients[username], world.camp.users[username]
+    kind = objects.kind(rule.object_kind) if rule.object_kind else None
+    problems = []
+    for method in METHODS:
+        if method in rule.methods:
+            continue
+        with transaction.atomic():
+            record = kind.in_scope(world.camp, user) if kind else None
+            grant = objects.SESSION_GRANTS.get(kind.name) if kind else None
+            if grant is not None and record is not None:
+                client.cookies = copy.deepcopy(client.initial_cookies)  # type: ignore[attr-defined]
+                grant(client, user, record)
+            kwargs = {route.params[0]: record.pk} if route.params and record is not None else {}
+            if route.params and not kwargs:
+                kwargs = {route.params[0]: objects.MISSING_ID}
+            answer = _unlisted_call(client, reverse(route.name, kwargs=kwargs), method)
+            transaction.set_rollback(True)
+        if answer.status_code != 405:
+            problems.append(f"{method} answered {answer.status_code}")
+    assert not problems, (f"{route.name} ({route.module}) accepts methods its rule "
+                          f"{rule.methods} does not list: " + ", ".join(problems))
