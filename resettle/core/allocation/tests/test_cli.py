@@ -35,6 +35,9 @@ def test_allocate_writes_a_valid_result(tmp_path) -> None:
     assert_valid(problem_from_dict(ISSUE_EXAMPLE), result)
     assert result.status == "optimal"
     assert set(result.explanations) == {"H00001", "H00002"}
+    # stdout is the one JSON summary line (no solver banner), so it can be piped
+    summary = json.loads(proc.stdout)
+    assert summary["status"] == "optimal"
 
 
 @pytest.mark.slow
