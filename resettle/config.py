@@ -115,6 +115,8 @@ class Config:
     master_key: str
     #: TLS terminated by a proxy in front: HTTPS redirect, HSTS, secure cookies
     https: bool
+    #: Ed25519 key that signs audit checkpoints ("" = generated in the data dir, mode 0600)
+    audit_signing_key_file: str = ""
 
 
 def load(environ: dict[str, str] | None = None) -> Config:
@@ -151,6 +153,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
                 f"RESETTLE_MASTER_KEY_FILE: cannot read {master_key_file}: {exc.strerror}"
             ) from exc
     https = parse_bool("RESETTLE_HTTPS", env.get("RESETTLE_HTTPS"), not (debug or demo_mode))
+    audit_signing_key_file = env.get("RESETTLE_AUDIT_SIGNING_KEY_FILE", "")
+    if audit_signing_key_file and not Path(audit_signing_key_file).is_file():
+        raise ConfigError(
+            f"RESETTLE_AUDIT_SIGNING_KEY_FILE: no such file {audit_signing_key_file}"
+        )
     return Config(
         https=https,
         data_dir=data_dir,
@@ -160,6 +167,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         demo_mode=demo_mode,
         allowed_hosts=allowed_hosts,
         master_key=master_key,
+        audit_signing_key_file=audit_signing_key_file,
     )
 
 

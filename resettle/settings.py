@@ -17,6 +17,7 @@ SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 RESETTLE_MASTER_KEY = CONFIG.master_key
+RESETTLE_AUDIT_SIGNING_KEY_FILE = CONFIG.audit_signing_key_file
 
 if CONFIG.database.engine == "sqlite":
     Path(CONFIG.database.name).parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+
+
+class AuditImmutableError(Exception):
+    """Audit events are append-only: the application never updates or deletes them."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditImmutableError("audit events are append-only: update refused")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError("audit events are append-only: delete refused")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AuditImmutableError("audit events are append-only: update refused")
 
 
 class AuditEvent(models.Model):
@@ -22,9 +39,20 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutableError(f"audit event #{self.seq} is append-only: save refused")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError(f"audit event #{self.seq} is append-only: delete refused")
