@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from resettle.core.simulation import Scenario, scenario_from_dict
+from resettle.core.simulation.scenario import UNKNOWN_LIFT
 
 
 def to_dict(sc: Scenario) -> dict[str, Any]:
@@ -32,6 +33,11 @@ def to_dict(sc: Scenario) -> dict[str, Any]:
         }
         if g.destination is not None:
             row["destination"] = g.destination
+        if g.holds:
+            row["holds"] = {
+                h.hold_type.value: UNKNOWN_LIFT if h.lift_day is None else h.lift_day
+                for h in g.holds
+            }
         households.append(row)
     stages: dict[str, Any] = {}
     for stage, spec in sc.stages.items():

@@ -38,7 +38,9 @@ HOLD_TYPES: tuple[HoldType, ...] = tuple(HoldType)
 CLOSURE_KINDS = ("deceased", "withdrawn", "disappeared")
 
 # purposes: one independent stream each, so levers keep common random numbers
-P_MISC, P_ASSESS, P_ALLOC, P_SUBMIT, P_DECIDE, P_PRE, P_READY, P_ARRIVE = range(8)
+# (P_CURRENT_HOLD: remaining durations of holds active at day 0 with no known lift day;
+# a stream of its own, so adding such holds leaves every other draw untouched)
+P_MISC, P_ASSESS, P_ALLOC, P_SUBMIT, P_DECIDE, P_PRE, P_READY, P_ARRIVE, P_CURRENT_HOLD = range(9)
 
 
 def _stream(seed: int, rep: int, purpose: int) -> np.random.Generator:
@@ -140,6 +142,11 @@ class _Model:
     dep_seats: I64
     dep_allowed: BOOL
     grid: F64
+    #: holds active at day 0: the hold types (indices into HOLD_TYPES) some household
+    #: carries, and per such type and household the lift day (0: no such hold, which
+    #: blocks nothing; NaN: unknown, drawn per replication)
+    cur_types: tuple[int, ...] = ()
+    cur_lift: F64 = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def H(self) -> int:
@@ -158,7 +165,15 @@ def compile_model(sc: Scenario) -> _Model:
     stream: list[bool] = []
     dest0: list[int] = []
     codes = tuple(d.code for d in sc.destinations)
+    carried = {ch.hold_type for g in sc.households for ch in g.holds}
+    cur_types = tuple(t for t, ht in enumerate(HOLD_TYPES) if ht in carried)
+    lift_cols: list[list[float]] = [[] for _ in cur_types]
     for g in sc.households:
+        lifts = {ch.hold_type: ch.lift_day for ch in g.holds}
+        for ci, t in enumerate(cur_types):
+            ht = HOLD_TYPES[t]
+            lift = lifts.get(ht, 0.0)
+            lift_cols[ci].extend([math.nan if lift is None else float(lift)] * g.count)
         for _ in range(g.count):
             size.append(g.size)
             risk.append(g.risk)
@@ -167,6 +182,8 @@ def compile_model(sc: Scenario) -> _Model:
             stream.append(False)
             dest0.append(codes.index(g.destination) if g.destination else -1)
     if sc.arrivals is not None:
+        for col in lift_cols:
+            col.extend([0.0] * sc.arrivals.count)
         for _ in range(sc.arrivals.count):
             size.append(sc.arrivals.size)
             risk.append(sc.arrivals.risk)
@@ -235,6 +252,8 @@ def compile_model(sc: Scenario) -> _Model:
         dep_seats=np.asarray([d[1] for d in days], dtype=np.int64),
         dep_allowed=allowed,
         grid=np.arange(grid_n, dtype=np.float64) * sc.report_step_days,
+        cur_types=cur_types,
+        cur_lift=np.asarray(lift_cols, dtype=np.float64).reshape(len(cur_types), size_a.size),
     )
 
 
@@ -255,6 +274,7 @@ class _Draws:
     arrive: F64
     hold_start: F64  # (T, R, H): one layer per hold type
     hold_end: F64
+    current_end: F64  # (C, R, H): lift day of each hold active at day 0 (0: none)
     death: F64  # (R, P) person death day
     withdraw: F64
     disappear: F64
@@ -283,6 +303,7 @@ def _draw(m: _Model, seed: int, reps: Sequence[int]) -> _Draws:
         arrive=np.empty((R, H)),
         hold_start=np.full((T, R, H), INF),
         hold_end=np.full((T, R, H), INF),
+        current_end=_current_hold_ends(m, seed, reps),
         death=np.full((R, P), INF),
         withdraw=np.full((R, H), INF),
         disappear=np.full((R, H), INF),
@@ -343,26 +364,75 @@ def _draw(m: _Model, seed: int, reps: Sequence[int]) -> _Draws:
     return out
 
 
+def _current_hold_ends(m: _Model, seed: int, reps: Sequence[int]) -> F64:
+    """Lift days of the holds active at day 0, (C, R, H): the known ones as given; an
+    unknown one draws its remaining duration from its type's duration distribution.
+
+    Each hold type draws one value per household from its own stream
+    ``(replication, P_CURRENT_HOLD, type)``, whether or not that household needs it, so a
+    household's draw does not depend on which other households are on hold.
+    """
+    R, H, C = len(reps), m.H, len(m.cur_types)
+    out = np.broadcast_to(m.cur_lift[:, None, :], (C, R, H)).copy()
+    if C == 0:
+        return out
+    unknown = np.isnan(m.cur_lift)
+    specs = {h.hold_type: h for h in m.sc.holds}
+    for c, t in enumerate(m.cur_types):
+        if not unknown[c].any():
+            continue
+        dist = specs[HOLD_TYPES[t]].duration
+        cols = np.nonzero(unknown[c])[0]
+        for i, r in enumerate(reps):
+            g = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(r, P_CURRENT_HOLD, t)))
+            )
+            out[c, i, cols] = dist.sample(g, H)[cols]
+    return out
+
+
 # ------------------------------------------------------------------ building blocks
 
 
 class _Holds:
-    """Delays a move into a stage while a hold that blocks it is active."""
+    """Delays a move into a stage while a hold that blocks it is active.
 
-    def __init__(self, start: F64, end: F64) -> None:
-        self.start = start
-        self.end = end
-        self.active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(start[t]).any()]
+    Layers of hold intervals [start, end), each of one hold type: the random holds
+    (one layer per type with a positive rate) and the holds active at day 0 (one layer
+    per type some household carries; start -inf, end = lift day, 0 for households
+    without one, which blocks nothing since no move happens before day 0).
+    """
 
-    def types_blocking(self, stage: Stage) -> list[int]:
-        return [t for t in self.active if stage in HOLD_BLOCKS[HOLD_TYPES[t]]]
+    def __init__(
+        self, start: F64, end: F64, current_types: Sequence[int], current_end: F64
+    ) -> None:
+        self.start: list[F64] = []
+        self.end: list[F64] = []
+        self.types: list[int] = []
+        for t in range(len(HOLD_TYPES)):
+            if np.isfinite(start[t]).any():
+                self.start.append(start[t])
+                self.end.append(end[t])
+                self.types.append(t)
+        for c, t in enumerate(current_types):
+            self.start.append(np.broadcast_to(np.float64(-INF), current_end[c].shape))
+            self.end.append(current_end[c])
+            self.types.append(t)
+
+    def layers_blocking(self, stage: Stage) -> list[int]:
+        return [i for i, t in enumerate(self.types) if stage in HOLD_BLOCKS[HOLD_TYPES[t]]]
 
     def delay(self, t: F64, stage: Stage) -> F64:
-        types = self.types_blocking(stage)
-        for _ in range(len(types)):
-            for ti in types:
-                s, e = self.start[ti], self.end[ti]
+        """Earliest time >= t outside every blocking interval: each pass moves t to the
+        end of an interval containing it, so len(layers) passes reach the fixed point."""
+        layers = self.layers_blocking(stage)
+        for n in range(len(layers)):
+            before = t
+            for li in layers:
+                s, e = self.start[li], self.end[li]
                 t = np.where((s <= t) & (t < e), e, t)
+            if n + 1 < len(layers) and np.array_equal(before, t):
+                break
         return t
 
 
@@ -531,7 +601,7 @@ def _run_batch(sc: Scenario, seed: int, reps: Sequence[int]) -> RunArrays:
     R, H, D, A = len(reps), m.H, m.D, sc.max_attempts
     rr = np.arange(R)
     size_f = np.broadcast_to(m.size.astype(np.float64), (R, H))
-    holds = _Holds(dr.hold_start, dr.hold_end)
+    holds = _Holds(dr.hold_start, dr.hold_end, m.cur_types, dr.current_end)
     arr = dr.arrival
 
     # closures: all members dead, withdrawn, disappeared (whichever first)
@@ -888,8 +958,8 @@ def _depart(
     rr = np.arange(R, dtype=np.int64)
     W = 8
     offs = np.arange(W)
-    bt = holds.types_blocking(Stage.BOOKED)
-    dt_ = holds.types_blocking(Stage.DEPARTED)
+    bt = holds.layers_blocking(Stage.BOOKED)
+    dt_ = holds.layers_blocking(Stage.DEPARTED)
     out_s = np.full((H, R), INF)
     dep_day_pad = np.append(day, INF)
     book_pad = np.append(book, INF)
@@ -900,8 +970,8 @@ def _depart(
         g = gc[j]
         dj: I64 = np.where(dc[j] < 0, m.D, dc[j]).astype(np.int64)
         h = hc[j]
-        hs = holds.start[:, rr, h]
-        he = holds.end[:, rr, h]
+        hs = {li: holds.start[li][rr, h] for li in (*bt, *dt_)}
+        he = {li: holds.end[li][rr, h] for li in (*bt, *dt_)}
         tq = np.minimum(np.where(valid, t, off / 4), off / 4) + dj * off
         pos = np.searchsorted(flat_r, tq, side="left").astype(np.int64) - dj * L
         base = (rr * Dp + dj) * (L + 1)

@@ -186,9 +186,35 @@ class IncidentSpec:
         )
 
 
+#: TOML value of a current hold whose lift day nobody knows
+UNKNOWN_LIFT = "unknown"
+
+
+@dataclass(frozen=True)
+class CurrentHold:
+    """A hold already active at day 0: it blocks the moves HOLD_BLOCKS names for its type
+    until ``lift_day``; ``None`` means nobody knows (the remaining duration is drawn from
+    the scenario's ``[holds.<type>]`` duration). Without it a household under an arrest
+    warrant today could be forecast to leave before the warrant is lifted."""
+
+    hold_type: HoldType
+    lift_day: float | None = None
+
+    def __post_init__(self) -> None:
+        _check(
+            isinstance(self.hold_type, HoldType),
+            f"hold type must be one of {', '.join(h.value for h in HoldType)}",
+        )
+        _check(
+            self.lift_day is None or (math.isfinite(self.lift_day) and self.lift_day >= 0),
+            f"{self.hold_type.value} hold: lift day must be >= 0 (or unknown)",
+        )
+
+
 @dataclass(frozen=True)
 class HouseholdGroup:
-    """``count`` alike households present from ``arrival_day`` in ``stage``."""
+    """``count`` alike households present from ``arrival_day`` in ``stage``, each under
+    the ``holds`` active at day 0 (at most one per type)."""
 
     count: int
     size: int = 1
@@ -196,8 +222,11 @@ class HouseholdGroup:
     stage: Stage = Stage.REGISTERED
     arrival_day: float = 0.0
     destination: str | None = None
+    holds: tuple[CurrentHold, ...] = ()
 
     def __post_init__(self) -> None:
+        types = [h.hold_type for h in self.holds]
+        _check(len(set(types)) == len(types), "at most one current hold per type")
         _check(self.count >= 0, "household count must be >= 0")
         _check(self.size >= 1, "household size must be >= 1")
         _check(0 <= self.risk <= 1, "household risk must be in [0, 1]")
@@ -346,6 +375,14 @@ class Scenario:
                 g.destination is None or g.destination in codes,
                 f"households with unknown destination {g.destination!r}",
             )
+        hold_specs = {h.hold_type for h in self.holds}
+        for i, g in enumerate(self.households):
+            for h in g.holds:
+                _check(
+                    h.lift_day is not None or h.hold_type in hold_specs,
+                    f"households[{i}]: a current {h.hold_type.value} hold with an unknown "
+                    f"lift day needs [holds.{h.hold_type.value}] (its duration)",
+                )
         for key, spec in self.stages.items():
             _check(key == spec.stage, f"stage key {key} does not match its spec")
         types = [h.hold_type for h in self.holds]
@@ -463,6 +500,44 @@ def _build(field: str, factory: Callable[..., T], **kwargs: Any) -> T:
         raise ScenarioError(field, str(exc)) from exc
 
 
+def _current_holds(raw: object, field: str, start: dt.date | None) -> tuple[CurrentHold, ...]:
+    """``{legal = 40, medical = "unknown", security = 2013-05-01}``: per hold type, the
+    day (or date) it lifts, or "unknown"."""
+    t = _table(raw, field)
+    out: list[CurrentHold] = []
+    for key, value in t.items():
+        f = f"{field}.{key}"
+        try:
+            hold_type = HoldType(key)
+        except ValueError as exc:
+            raise ScenarioError(
+                f, f"expected one of {', '.join(h.value for h in HoldType)}"
+            ) from exc
+        lift: float | None
+        if value == UNKNOWN_LIFT:
+            lift = None
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            lift = float(value)
+            if not math.isfinite(lift) or lift < 0:
+                raise ScenarioError(f, "lift day must be a finite number >= 0")
+        elif isinstance(value, str | dt.date) and not isinstance(value, dt.datetime):
+            if isinstance(value, str):
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError as exc:
+                    raise ScenarioError(
+                        f, f'expected a lift day, a date YYYY-MM-DD or "{UNKNOWN_LIFT}"'
+                    ) from exc
+            try:
+                lift = _day({"x_date": value}, "x_day", "", start)
+            except ScenarioError as exc:
+                raise ScenarioError(f, exc.message) from exc
+        else:
+            raise ScenarioError(f, f'expected a lift day, a date YYYY-MM-DD or "{UNKNOWN_LIFT}"')
+        out.append(_build(f, CurrentHold, hold_type=hold_type, lift_day=lift))
+    return tuple(out)
+
+
 def _lever(raw: object, field: str, start: dt.date | None) -> Lever:
     t = _table(raw, field)
     _no_unknown(
@@ -565,7 +640,18 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
         f = f"households[{i}]"
         t = _table(raw, f)
         _no_unknown(
-            t, {"count", "size", "risk", "stage", "arrival_day", "arrival_date", "destination"}, f
+            t,
+            {
+                "count",
+                "size",
+                "risk",
+                "stage",
+                "arrival_day",
+                "arrival_date",
+                "destination",
+                "holds",
+            },
+            f,
         )
         groups.append(
             _build(
@@ -577,6 +663,7 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
                 stage=_stage(t.get("stage", "registered"), f"{f}.stage", START_STAGES),
                 arrival_day=_day(t, "arrival_day", f, start, 0.0),
                 destination=t.get("destination"),
+                holds=_current_holds(t.get("holds", {}), f"{f}.holds", start),
             )
         )
 
@@ -723,6 +810,16 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
                 duration=parse_distribution(t.get("duration", 0), f"{f}.duration"),
             )
         )
+
+    hold_types = {h.hold_type for h in holds}
+    for i, g in enumerate(groups):
+        for ch in g.holds:
+            if ch.lift_day is None and ch.hold_type not in hold_types:
+                raise ScenarioError(
+                    f"households[{i}].holds.{ch.hold_type.value}",
+                    f"an unknown lift day is drawn from [holds.{ch.hold_type.value}], "
+                    "which is missing (give its duration, rate_per_year may be 0)",
+                )
 
     inc = _table(data.get("incidents", {}), "incidents")
     _no_unknown(inc, {"rate_per_year", "fatality_per_person"}, "incidents")
