@@ -12,7 +12,7 @@ from django.db.models import Q
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-from resettle.accounts.crypto import digest, seal, unseal
+from resettle.accounts.crypto import digest, digests, seal, unseal
 from resettle.accounts.policy import ROLE_LABELS, Role
 
 ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
@@ -126,7 +126,7 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
         if not allowed:
             return False
         text = normalise_recovery_code(str(token))
-        match = self.codes.filter(digest=recovery_digest(self.user_id, text)).first()
+        match = self.codes.filter(digest__in=recovery_digests(self.user_id, text)).first()
         if match is None:
             self.throttle_increment(commit=True)
             return False
@@ -152,6 +152,12 @@ def normalise_recovery_code(text: str) -> str:
 
 def recovery_digest(user_id: object, code: str) -> str:
     return digest(normalise_recovery_code(code), context=f"recovery:{user_id}")
+
+
+def recovery_digests(user_id: object, code: str) -> list[str]:
+    """The digests a recovery code may be stored under (codes issued before the shared key
+    hierarchy carry a version-1 digest)."""
+    return digests(normalise_recovery_code(code), context=f"recovery:{user_id}")
 
 
 class EnrolmentCode(models.Model):
