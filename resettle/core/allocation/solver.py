@@ -967,15 +967,21 @@ def _lns(
             break
         unit_dest = np.where(assign >= 0, inst.col_dest[np.maximum(assign, 0)], -1)
         free_left = (unit_dest < 0) & placeable
-        room = np.zeros(n_d)
+        placed = np.flatnonzero(unit_dest >= 0)
+        room: FloatArray
         if persons_now < persons_bound - 1e-6:
             # persons can only be gained where places are left: start from such a place
-            placed = np.flatnonzero(unit_dest >= 0)
             used = np.bincount(
                 unit_dest[placed], weights=inst.unit_usage[placed, persons_k], minlength=n_d
             )
             left = inst.capacity[:, persons_k] - used
             room = np.where(np.isfinite(left), np.maximum(left, 0.0), 0.0)
+        else:
+            # score can only be gained where the placement departs from the LP optimum:
+            # start where the placed households' reduced costs add up to most
+            room = np.bincount(
+                unit_dest[placed], weights=np.maximum(-rc[assign[placed]], 0.0), minlength=n_d
+            ).astype(np.float64)
         if room.sum() > 0:
             chosen = [int(rng.choice(n_d, p=room / room.sum()))]
         else:

@@ -126,6 +126,37 @@ def test_column_generation_path_matches(problem: AllocationProblem) -> None:
     assert b.status == a.status == "optimal"
 
 
+# neighbourhood search alone: the restricted MIP gets (almost) no time, LNS on any size
+LNS_ONLY = SolveOptions(lns_min_columns=1, lns_units=1, mip_time_share=1e-9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=6))
+def test_neighbourhood_search_keeps_constraints_and_bounds(problem: AllocationProblem) -> None:
+    best = brute_force(problem)
+    assume(best is not None)
+    assert best is not None
+    result = solve(problem, time_limit=10, seed=4, options=LNS_ONLY)
+    assert_valid(problem, result)
+    assert (result.persons_placed, round(result.score, 6)) <= (best[0], round(best[1], 6))
+    assert result.bound_persons >= best[0] - 1e-6
+    if result.persons_placed == pytest.approx(best[0]):
+        assert result.bound_score >= best[1] - 1e-6
+    if result.status == "optimal":
+        assert result.score == pytest.approx(best[1], abs=1e-6)
+
+
+def test_neighbourhood_search_fills_short_places() -> None:
+    spec = InstanceSpec(300, 12, structure="mixed", density=0.6, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.93)
+    problem = generate(spec, seed=21)
+    result = solve(problem, time_limit=4, seed=0, options=LNS_ONLY)
+    assert_valid(problem, result)
+    assert "lns" in result.method
+    assert result.persons_placed >= result.bound_persons - 3
+    assert result.gap < 1e-2
+
+
 def test_unassigned_cases_get_reasons() -> None:
     problem = AllocationProblem(
         destinations=(Destination("DE", {"persons": 3}), Destination("NO", {"persons": 10})),
