@@ -78,7 +78,7 @@ def backup(db: dict[str, Any], out: Path) -> str:
                 target.close()
                 source.close()
         else:
-            result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
+            result = subprocess.run(
                 ["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
                  *_pg_args(db), "--file", str(dump), str(db["NAME"])],
                 env=_pg_env(db), capture_output=True, text=True, check=False)
@@ -148,7 +148,7 @@ def restore(db: dict[str, Any], source: Path) -> dict[str, Any]:
         else:
             if shutil.which("pg_restore") is None:
                 raise BackupError("pg_restore is not installed")
-            result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
+            result = subprocess.run(
                 ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
                  "--single-transaction", *_pg_args(db), "--dbname", str(db["NAME"]),
                  str(dump)],
