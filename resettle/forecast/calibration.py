@@ -12,9 +12,11 @@ see which parts are observed and which are assumptions:
   seen in any 30 days of the last year, as a quota (what the team has shown it can do);
 - places left per destination exactly as casework counts them (pledges not ended minus
   travelling members of households submitted there or further);
-- holds (rates and durations from their history), scheduled departures (planned and
-  confirmed) continued at the pace of the last year, attacks and their death rate,
-  withdrawals and disappearances.
+- holds: rates and durations from their history, and the holds active today on each
+  household's travelling members (lifting on their review date when it is still ahead,
+  else after a remaining duration drawn from the type's duration); scheduled departures
+  (planned and confirmed) continued at the pace of the last year, attacks and their
+  death rate, withdrawals and disappearances.
 
 Numbers only: nothing personal leaves this module (no names, no references).
 """
@@ -38,6 +40,7 @@ from resettle.core.simulation.scenario import (
     QUOTA_STAGES,
     START_STAGES,
     TIMED_STAGES,
+    CurrentHold,
     DepartureSpec,
     DestinationSpec,
     HoldSpec,
@@ -241,7 +244,8 @@ def calibrate(
     destinations = {d.code: d for d in Destination.objects.all()}
     if not destinations:
         raise CalibrationError("no destination is recorded; add destinations and pledges first")
-    groups: Counter[tuple[Stage, int, float, str | None]] = Counter()
+    current = current_holds(households, day0)
+    groups: Counter[tuple[Stage, int, float, str | None, tuple[CurrentHold, ...]]] = Counter()
     skipped_empty = 0
     moved_back = 0
     for _pk, stage_value, risk, code in rows:
@@ -257,12 +261,13 @@ def calibrate(
         needs_destination = PIPELINE.index(stage) >= PIPELINE.index(Stage.SUBMITTED)
         if needs_destination and code is None:
             stage, moved_back = Stage.ALLOCATED, moved_back + 1
-        groups[(stage, size, round(min(1.0, max(0.0, float(risk or 0.0))), 2), code)] += 1
+        risk_ = round(min(1.0, max(0.0, float(risk or 0.0))), 2)
+        groups[(stage, size, risk_, code, current.get(_pk, ()))] += 1
     household_groups = tuple(
-        HouseholdGroup(count=n, size=size, risk=risk, stage=stage, destination=code)
-        for (stage, size, risk, code), n in sorted(
+        HouseholdGroup(count=n, size=size, risk=risk, stage=stage, destination=code, holds=held)
+        for (stage, size, risk, code, held), n in sorted(
             groups.items(), key=lambda kv: (PIPELINE.index(kv[0][0]), kv[0][1], kv[0][2],
-                                            kv[0][3] or "")
+                                            kv[0][3] or "", _hold_key(kv[0][4]))
         )
     )
     by_stage: Counter[str] = Counter()
@@ -278,6 +283,10 @@ def calibrate(
         "booked_as_ready": sum(1 for r in rows if r[1] == Stage.BOOKED.value),
         "without_travelling_members": skipped_empty,
         "without_destination_moved_to_allocated": moved_back,
+        "on_hold_today": sum(g.count for g in household_groups if g.holds),
+        "on_hold_today_lift_unknown": sum(
+            g.count for g in household_groups if any(h.lift_day is None for h in g.holds)
+        ),
     }
 
     # ---- stage durations and demonstrated capacity
@@ -374,7 +383,7 @@ def calibrate(
 
     # ---- holds, incidents, closures
     years = history.household_years(day0)
-    holds, hold_summary = _holds(all_scope, households, years, ref, day0)
+    holds, hold_summary = _holds(all_scope, households, years, ref, day0, household_groups)
     summary["holds"] = hold_summary
     incidents, incident_summary = _incidents(sites, history.first_day() or day0, day0)
     summary["incidents"] = incident_summary
@@ -560,11 +569,56 @@ def _departures(
     }
 
 
+def current_holds(households: Any, day0: date) -> dict[Any, tuple[CurrentHold, ...]]:
+    """The holds active on day 0, per household (of the ``households`` queryset).
+
+    As casework's guards see them: active holds on active, travelling members. Per
+    household and hold type the hold lifts on the latest review date of those holds
+    when every one has a review date after ``day0``; otherwise its lift day is unknown
+    (the simulator draws the remaining duration from the type's duration), since a
+    review date today or past says only that nobody has looked yet.
+    """
+    members = Membership.objects.filter(household__in=households, active=True, travelling=True)
+    households_of: dict[Any, set[Any]] = defaultdict(set)
+    for person_id, household_id in members.values_list("person_id", "household_id"):
+        households_of[person_id].add(household_id)
+    lifts: dict[Any, dict[HoldType, list[date | None]]] = defaultdict(lambda: defaultdict(list))
+    for person_id, hold_type, review in Hold.objects.filter(
+        status=HoldStatus.ACTIVE, person_id__in=members.values("person_id")
+    ).values_list("person_id", "hold_type", "review_date"):
+        for household_id in households_of.get(person_id, ()):
+            lifts[household_id][HoldType(hold_type)].append(
+                review if review is not None and review > day0 else None
+            )
+    out: dict[Any, tuple[CurrentHold, ...]] = {}
+    for household_id, by_type in lifts.items():
+        held: list[CurrentHold] = []
+        for hold_type in HoldType:
+            reviews = by_type.get(hold_type)
+            if not reviews:
+                continue
+            known = [r for r in reviews if r is not None]
+            lift = float((max(known) - day0).days) if len(known) == len(reviews) else None
+            held.append(CurrentHold(hold_type=hold_type, lift_day=lift))
+        out[household_id] = tuple(held)
+    return out
+
+
+def _hold_key(holds: tuple[CurrentHold, ...]) -> tuple[tuple[str, float], ...]:
+    """Sort key of a group's current holds (unknown lift days last)."""
+    return tuple(
+        (h.hold_type.value, math.inf if h.lift_day is None else h.lift_day) for h in holds
+    )
+
+
 def _holds(
-    all_scope: Any, in_camp: Any, years: float, ref: Scenario, day0: date
+    all_scope: Any, in_camp: Any, years: float, ref: Scenario, day0: date,
+    groups: Sequence[HouseholdGroup] = (),
 ) -> tuple[tuple[HoldSpec, ...], dict[str, Any]]:
-    """Hold arrival rates (per household-year) and durations per type; the active holds
-    at day 0 are reported (the scenario format has no per-household starting holds)."""
+    """Hold arrival rates (per household-year) and durations per type, and what the
+    scenario's households carry today. A type some household carries with an unknown
+    lift day keeps its duration in the scenario even when its rate is 0 (the remaining
+    duration is drawn from it)."""
     members = Membership.objects.filter(household__in=all_scope).values("person_id")
     holds = list(
         Hold.objects.filter(person_id__in=members)
@@ -600,10 +654,13 @@ def _holds(
         else:
             rate = ref_holds[hold_type].rate_per_year if hold_type in ref_holds else 0.0
             rate_method = "default"
-        if rate > 0:
+        carried = [(g.count, h) for g in groups for h in g.holds if h.hold_type == hold_type]
+        unknown = sum(n for n, h in carried if h.lift_day is None)
+        if rate > 0 or unknown:
             specs.append(HoldSpec(hold_type=hold_type, rate_per_year=round(rate, 5),
                                   duration=dist))
         active_rows = active.filter(hold_type=hold_type.value)
+        known_days = [h.lift_day for n, h in carried for _ in range(n) if h.lift_day is not None]
         info[hold_type.value] = {
             "placed": len(rows), "rate_per_household_year": round(rate, 5),
             "rate_method": rate_method,
@@ -611,6 +668,12 @@ def _holds(
             "active_persons": active_rows.values("person_id").distinct().count(),
             "active_households": len({active_members[p] for p in
                                       active_rows.values_list("person_id", flat=True)}),
+            "held_in_scenario": {
+                "households": len(known_days) + unknown,
+                "lift_day_known": len(known_days),
+                "lift_day_unknown": unknown,
+                "latest_lift_day": max(known_days) if known_days else None,
+            },
         }
     return tuple(specs), info
 

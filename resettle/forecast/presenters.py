@@ -50,6 +50,10 @@ def headline(run: ForecastRun) -> dict[str, Any]:
         "residents": base.get("residents"),
         "households": base.get("households"),
         "horizon_years": round(float(base.get("horizon_days", 3650)) / 365),
+        "on_hold": (run.calibration or {}).get("households", {}).get("on_hold_today"),
+        "on_hold_unknown": (run.calibration or {}).get("households", {}).get(
+            "on_hold_today_lift_unknown"
+        ),
     }
 
 

@@ -116,3 +116,29 @@ def start_run(
 def record_viewed(*, actor: Any, run: ForecastRun, page: str) -> None:
     """A finished forecast's results were shown (``page``: "whatif" or "dashboard")."""
     record(actor=actor, action="forecast.view", obj=run, detail={"page": page})
+
+
+@transaction.atomic
+def record_cli_run(
+    *,
+    actor: Any,
+    today: date | None,
+    site_ids: Any,
+    households: int,
+    residents: int,
+    on_hold: int,
+    replications: int,
+    seed: int,
+    mode: str,
+    levers: list[str],
+    policy: str,
+) -> None:
+    """``resettle simulate --from-db`` read the live operation: who, for which day and
+    sites, and what was run. Counts and settings only, nothing about any person."""
+    record(actor=actor, action="forecast.cli", object_type="forecast", detail={
+        "channel": "cli", "today": today.isoformat() if today else None,
+        "sites": "all" if site_ids is None else sorted(str(s) for s in site_ids),
+        "households": households, "residents": residents, "on_hold_today": on_hold,
+        "replications": replications, "seed": seed, "mode": mode, "levers": levers,
+        "policy": policy,
+    })

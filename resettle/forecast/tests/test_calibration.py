@@ -17,10 +17,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from resettle.accounts.policy import Role
+from resettle.audit.models import AuditEvent
 from resettle.casework.models import Hold, HoldStatus, StageChange
 from resettle.casework.services import pledged_room
 from resettle.core.simulation import DEMO_SCENARIO, Scenario, load_scenario, simulate
-from resettle.core.stages import IN_CAMP, PIPELINE, Stage
+from resettle.core.simulation.scenario import CurrentHold
+from resettle.core.stages import IN_CAMP, PIPELINE, HoldType, Stage
 from resettle.demo.loader import load_demo
 from resettle.departures.models import Departure, DepartureStatus
 from resettle.destinations.models import Destination, Pledge
@@ -34,8 +37,8 @@ from resettle.forecast.calibration import (
     scenario_from_db,
 )
 from resettle.incidents.models import Casualty
-from resettle.registry.models import Household, Membership
-from resettle.testing.fixtures import SmallCamp
+from resettle.registry.models import Household, Membership, Person
+from resettle.testing.fixtures import SmallCamp, make_user
 
 TODAY = date(2026, 3, 1)
 
@@ -188,6 +191,120 @@ def test_simulate_from_db_command(camp: SmallCamp, tmp_path: Path) -> None:
     assert report["households"] == 3
 
 
+# --- holds active today -------------------------------------------------------------------
+
+
+def _hold(household: Household, hold_type: str, *, review: date | None = None,
+          status: str = HoldStatus.ACTIVE, index: int = 0) -> Hold:
+    person = household.memberships.order_by("created_at")[index].person
+    return Hold.objects.create(person=person, hold_type=hold_type, reason="other",
+                               status=status, start_date=TODAY - timedelta(days=20),
+                               review_date=review)
+
+
+def test_active_holds_enter_the_scenario(camp: SmallCamp) -> None:
+    # an arrest warrant on each member of the DE household, reviewed in 30 and 45 days:
+    # the household is held until the later one
+    _hold(camp.household_de, "legal", review=TODAY + timedelta(days=30), index=0)
+    _hold(camp.household_de, "legal", review=TODAY + timedelta(days=45), index=1)
+    # a review date already past says nothing about the lift: unknown
+    _hold(camp.household_no, "medical", review=TODAY - timedelta(days=1))
+    # neither a lifted nor a merely proposed hold holds anyone back
+    _hold(camp.household_new, "security", status=HoldStatus.LIFTED)
+    _hold(camp.household_new, "administrative", status=HoldStatus.PROPOSED)
+    cal = calibrate(today=TODAY)
+    sc = cal.scenario
+    held = {(g.destination, g.stage): g.holds for g in sc.households}
+    assert held == {
+        ("DE", Stage.SUBMITTED): (CurrentHold(HoldType.LEGAL, 45.0),),
+        ("NO", Stage.SUBMITTED): (CurrentHold(HoldType.MEDICAL, None),),
+        (None, Stage.REGISTERED): (),
+    }
+    # the unknown lift day is drawn from the medical duration, which the scenario keeps
+    assert HoldType.MEDICAL in {h.hold_type for h in sc.holds}
+    assert cal.summary["households"]["on_hold_today"] == 2
+    assert cal.summary["households"]["on_hold_today_lift_unknown"] == 1
+    assert cal.summary["holds"]["legal"]["held_in_scenario"] == {
+        "households": 1, "lift_day_known": 1, "lift_day_unknown": 0, "latest_lift_day": 45.0,
+    }
+    # the stored snapshot keeps them
+    assert snapshot.loads(snapshot.dumps(sc)) == sc
+    # and the forecast keeps the DE household's 2 residents in the camp until day 45
+    report = simulate(sc, replications=30, seed=3)
+    present = report["residents_present"]
+    assert present["p10"][44 // 7] >= 2
+    assert report["clear_day"]["p10"] is None or report["clear_day"]["p10"] >= 45
+
+
+def test_a_hold_without_a_review_date_ahead_is_unknown_even_with_another(
+        camp: SmallCamp) -> None:
+    _hold(camp.household_de, "security", review=TODAY + timedelta(days=10), index=0)
+    _hold(camp.household_de, "security", review=None, index=1)
+    _hold(camp.household_de, "medical", review=TODAY, index=1)  # today is not ahead
+    sc = calibrate(today=TODAY).scenario
+    de = next(g for g in sc.households if g.destination == "DE")
+    assert de.holds == (CurrentHold(HoldType.MEDICAL, None), CurrentHold(HoldType.SECURITY, None))
+
+
+def test_simulate_from_db_writes_an_audit_event(camp: SmallCamp, tmp_path: Path) -> None:
+    _hold(camp.household_de, "legal", review=TODAY + timedelta(days=30))
+    out = tmp_path / "f.json"
+    call_command("simulate", "--from-db", "--today", TODAY.isoformat(), "--replications", "5",
+                 "--workers", "1", "--out", str(out), "--lever", "pledge:DE:10:30",
+                 stdout=StringIO(), stderr=StringIO())
+    event = AuditEvent.objects.get(action="forecast.cli")
+    assert event.actor_id is None and event.actor_username.startswith("console")
+    assert event.roles == "admin"
+    assert event.detail == {
+        "channel": "cli", "today": TODAY.isoformat(), "sites": "all", "households": 3,
+        "residents": 4, "on_hold_today": 1, "replications": 5, "seed": 0, "mode": "report",
+        "levers": ["pledge DE +10 from day 30"], "policy": "fcfs",
+    }
+    # nothing personal: no name, reference or registration number of anyone in it
+    text = str(event.detail)
+    for person in Person.objects.all():
+        for value in (person.given_name, person.family_name, person.registration_id):
+            assert value not in text
+    for household in Household.objects.all():
+        assert household.reference not in text and str(household.pk) not in text
+
+
+def test_simulate_from_db_as_a_named_user_covers_their_sites(camp: SmallCamp,
+                                                             tmp_path: Path) -> None:
+    manager = camp.users["manager"]
+    call_command("simulate", "--from-db", "--user", manager.username, "--today",
+                 TODAY.isoformat(), "--replications", "3", "--workers", "1",
+                 "--out", str(tmp_path / "f.json"), stdout=StringIO(), stderr=StringIO())
+    event = AuditEvent.objects.get(action="forecast.cli")
+    assert event.actor_id == manager.pk
+    assert event.detail["households"] == 3
+    # a site-narrowed officer's forecast covers their site only (as on the web)
+    officer = make_user("officer-b", Role.RESETTLEMENT, site=camp.other_site)
+    call_command("simulate", "--from-db", "--user", officer.username, "--today",
+                 TODAY.isoformat(), "--replications", "3", "--workers", "1",
+                 "--out", str(tmp_path / "g.json"), stdout=StringIO(), stderr=StringIO())
+    event = AuditEvent.objects.filter(action="forecast.cli").order_by("-seq")[0]
+    assert event.actor_id == officer.pk
+    assert event.detail["sites"] == [str(camp.other_site.pk)]
+    assert event.detail["households"] == 1
+
+
+@pytest.mark.parametrize(("user", "message"), [
+    ("ghost", "--user: No active user named 'ghost'"),
+    ("nobody", "may not run the forecast"),
+    ("caseworker", "may not run the forecast"),
+])
+def test_simulate_from_db_refuses_unknown_or_unentitled_users(
+        camp: SmallCamp, tmp_path: Path, user: str, message: str) -> None:
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("simulate", "--from-db", "--user", user, "--today", TODAY.isoformat(),
+                     "--out", str(tmp_path / "f.json"), stdout=StringIO(), stderr=err)
+    assert exit_.value.code == 2
+    assert message in err.getvalue()
+    assert not AuditEvent.objects.filter(action="forecast.cli").exists()
+
+
 # --- the demo camp (loaded once for the module) -------------------------------------------
 
 
@@ -313,3 +430,4 @@ def test_demo_what_if_levers_move_the_right_way(demo: Demo, db: Any) -> None:
     # seats are the demo's bottleneck: a monthly charter empties the camp sooner
     assert "departures" in (base["bottleneck"] or "")
     assert charter["delta_p50_days"] < 0 and charter["delta_person_days"] < 0
+

@@ -128,3 +128,26 @@ def test_a_narrowed_user_does_not_see_the_operation_wide_forecast(client: Any,
     assert client.get(reverse("forecast:run", args=[run.pk])).status_code == 404
     body = client.get(reverse("reports:dashboard")).content.decode()
     assert 'id="forecast-summary"' not in body
+
+
+def test_the_page_says_who_is_on_a_hold_today(client: Any, camp: SmallCamp) -> None:
+    from resettle.casework.models import Hold, HoldStatus
+
+    today = timezone.localdate()
+    person = camp.household_de.memberships.order_by("created_at")[0].person
+    Hold.objects.create(person=person, hold_type="legal", reason="arrest_warrant",
+                        status=HoldStatus.ACTIVE, start_date=today - timedelta(days=5),
+                        review_date=today + timedelta(days=60))
+    run = _finished(camp)
+    assert run.status == RunStatus.DONE
+    assert run.calibration["households"]["on_hold_today"] == 1
+    # the simulated scenario carries the hold: the DE household lifts on day 60
+    assert '"holds":{"legal":60.0}' in run.scenario
+    client.force_login(camp.users["manager"])
+    body = client.get(reverse("forecast:run", args=[run.pk])).content.decode()
+    assert 'id="on-hold"' in body
+    assert "1 household on a hold today" in body
+    assert "without a review date" not in body
+    # the what-if page still renders with the run
+    page = client.get(reverse("forecast:whatif"))
+    assert page.status_code == 200 and b'id="whatif-form"' in page.content

@@ -3,6 +3,10 @@
 Thin on purpose: parse arguments, load the scenario (a TOML file, or calibrated from
 the live database), apply levers, call the core simulator, write the JSON report.
 Malformed input: one line on stderr naming the field, exit status 2.
+
+``--from-db`` reads the live operation, so it acts as someone (``--user``, else the
+console operator), covers that user's sites, and writes a ``forecast.cli`` audit event
+(counts and settings, nothing personal) once the database has been read.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resettle.core.simulation import (
     Scenario,
@@ -40,11 +44,19 @@ class Command(BaseCommand):
         "what-if levers."
     )
 
+    #: with --from-db: who reads the live operation, and which sites (None: all)
+    actor: Any = None
+    site_ids: Any = None
+
     def add_arguments(self, parser: CommandParser) -> None:
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--scenario", help="scenario file (TOML, see docs/simulation.md)")
         source.add_argument(
             "--from-db", action="store_true", help="calibrate the scenario from the live database"
+        )
+        parser.add_argument(
+            "--user",
+            help="with --from-db: act as this user (their sites; default: the console operator)",
         )
         parser.add_argument(
             "--today",
@@ -111,8 +123,20 @@ class Command(BaseCommand):
                     today = dt.date.fromisoformat(options["today"])
                 except ValueError:
                     self.fail(f"--today: expected a date YYYY-MM-DD, not {options['today']!r}")
+            from resettle.accounts.operator import acting_user
+            from resettle.accounts.policy import Action
+            from resettle.accounts.selectors import scope_for
+
             try:
-                sc = calibration.scenario_from_db(today=today)
+                self.actor = acting_user(options.get("user"))
+            except CommandError as exc:
+                self.fail(f"--user: {exc}")
+            scope = scope_for(self.actor)
+            if not scope.can(Action.RUN_FORECAST):
+                self.fail(f"--user: {options['user']!r} may not run the forecast")
+            self.site_ids = scope.site_ids
+            try:
+                sc = calibration.scenario_from_db(today=today, site_ids=self.site_ids)
             except (ScenarioError, ValueError) as exc:
                 self.fail(f"--from-db: {exc}")
             if not isinstance(sc, Scenario):
@@ -121,10 +145,34 @@ class Command(BaseCommand):
             return scenario
         if options.get("today"):
             self.fail("--today: only with --from-db")
+        if options.get("user"):
+            self.fail("--user: only with --from-db")
         try:
             return load_scenario(options["scenario"])
         except ScenarioError as exc:
             self.fail(f"{options['scenario']}: {exc}")
+
+    def audit(self, sc: Scenario, options: dict[str, Any], levers: list[str]) -> None:
+        """Record the read of the live operation (its own short transaction)."""
+        from resettle.forecast.services import record_cli_run
+
+        mode = (
+            "compare-levers" if options["compare_levers"]
+            else "compare-policies" if options["compare_policies"] else "report"
+        )
+        record_cli_run(
+            actor=self.actor,
+            today=sc.start_date,
+            site_ids=self.site_ids,
+            households=sc.household_count,
+            residents=sc.resident_count,
+            on_hold=sum(g.count for g in sc.households if g.holds),
+            replications=options["replications"],
+            seed=options["seed"],
+            mode=mode,
+            levers=levers,
+            policy=sc.policy,
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["replications"] < 1:
@@ -152,6 +200,8 @@ class Command(BaseCommand):
             except ScenarioError as exc:
                 self.fail(str(exc))
             sc = replace(sc, clear_by_days=(*sc.clear_by_days, *extra))
+        if options["from_db"]:
+            self.audit(sc, options, [lever.label for lever in levers])
         reps, seed, workers = options["replications"], options["seed"], options["workers"]
         started = time.perf_counter()
         try:
