@@ -8,8 +8,11 @@ dimensions (vs CBC: quality, time ratio <= 1/20, within 0.05 % of the LP bound),
 10000x100 (< 60 s, within 0.1 %), huge 50000x200 (< 5 min, < 4 GB; peak memory reported).
 Each size runs on two generated instances with different score structures, compatibility
 density, linked households, locks and a shortfall of places.  The solver's time limit is
-the target time of the size.  CBC solves the same lexicographic problem as one weighted
-MIP (persons x W + score, W above any score difference), so its answer is comparable.
+the target time of the size; for the medium size, when CBC runs (first), it is 1/20 of
+CBC's time on that instance (capped at 5 s), which is the issue's target read literally.
+CBC solves the same lexicographic problem as one weighted MIP (persons x W + score, W
+above any score difference), so its answer is comparable.  Each line ends with the load
+average: the machine is shared and times are noisy.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class Size:
     time_limit: float
     target_gap: float
     cbc: bool
+    cbc_ratio: float | None = None
+    """When CBC runs: our time limit is this share of CBC's time on the same instance."""
 
 
 SIZES = {
@@ -49,7 +54,7 @@ SIZES = {
                      together_share=0.05, lock_share=0.01, places_ratio=1.05),
         InstanceSpec(3000, 50, extra_dims=3, structure="mixed", density=0.5,
                      together_share=0.1, lock_share=0.02, places_ratio=0.97),
-    ), 5.0, 5e-4, True),
+    ), 5.0, 5e-4, True, 1 / 20),
     "large": Size("large 10000x100", (
         InstanceSpec(10000, 100, extra_dims=3, structure="employment", density=0.6,
                      together_share=0.05, lock_share=0.01, places_ratio=1.05),
@@ -140,8 +145,14 @@ def main() -> None:
             t0 = time.perf_counter()
             problem = generate(spec, seed=args.seed + k)
             gen = time.perf_counter() - t0
-            result = solve(problem, time_limit=size.time_limit, seed=args.seed)
-            ok_time = result.solve_seconds <= size.time_limit * 1.02
+            run_cbc = size.cbc and not args.no_cbc
+            cbc = cbc_solve(problem, args.cbc_time) if run_cbc else None
+            limit = size.time_limit
+            if cbc is not None and size.cbc_ratio is not None:
+                # the target is a share of CBC's own time on this instance: give exactly that
+                limit = min(limit, cbc[2] * size.cbc_ratio)
+            result = solve(problem, time_limit=limit, seed=args.seed)
+            ok_time = result.solve_seconds <= limit * 1.02
             print(
                 f"  [{k}] {spec.structure}, density {spec.density}, places {spec.places_ratio}:"
                 f" gen {gen:.1f} s | ours {result.solve_seconds:.2f} s {result.status}"
@@ -153,9 +164,9 @@ def main() -> None:
                 f" unassigned {len(result.unassigned)} | peak RSS {peak_rss_mb():.0f} MB"
                 f" | load {load()}"
             )
-            print(f"      method: {result.method}")
-            if size.cbc and not args.no_cbc:
-                persons, score, seconds, status = cbc_solve(problem, args.cbc_time)
+            print(f"      time limit {limit:.2f} s; method: {result.method}")
+            if cbc is not None:
+                persons, score, seconds, status = cbc
                 better = (result.persons_placed, round(result.score, 6)) >= (
                     persons, round(score, 6)
                 )
