@@ -52,16 +52,24 @@ def run_replication(sc: Scenario, seed: int, rep: int) -> float:
         np.minimum(np.maximum.reduceat(dr.death[0], m.hh_first_person), dr.withdraw[0]),
         dr.disappear[0],
     )
-    hs, he = dr.hold_start[:, 0], dr.hold_end[:, 0]
-    active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(hs[t]).any()]
+    # hold intervals [start, end) per layer: random holds by type, then the holds active
+    # at day 0 (start -inf, end = their lift day, known or drawn by the engine's sampler)
+    n_cur = len(m.cur_types)
+    hs = np.concatenate([dr.hold_start[:, 0], np.full((n_cur, H), -INF)])
+    he = np.concatenate([dr.hold_end[:, 0], dr.current_end[:, 0]])
+    layer_type = [*range(len(HOLD_TYPES)), *m.cur_types]
+    active = [k for k in range(len(layer_type)) if np.isfinite(he[k]).any()]
 
     def held(h: int, t: float, stage: Stage) -> bool:
-        return any(stage in HOLD_BLOCKS[HOLD_TYPES[k]] and hs[k, h] <= t < he[k, h] for k in active)
+        return any(
+            stage in HOLD_BLOCKS[HOLD_TYPES[layer_type[k]]] and hs[k, h] <= t < he[k, h]
+            for k in active
+        )
 
     def hold_delay(h: int, t: float, stage: Stage) -> float:
-        types = [k for k in active if stage in HOLD_BLOCKS[HOLD_TYPES[k]]]
-        for _ in range(len(types)):
-            for k in types:
+        layers = [k for k in active if stage in HOLD_BLOCKS[HOLD_TYPES[layer_type[k]]]]
+        for _ in range(len(layers)):
+            for k in layers:
                 if hs[k, h] <= t < he[k, h]:
                     t = he[k, h]
         return t

@@ -406,18 +406,20 @@ class _Holds:
     def __init__(
         self, start: F64, end: F64, current_types: Sequence[int], current_end: F64
     ) -> None:
-        self.start: list[F64] = []
-        self.end: list[F64] = []
-        self.types: list[int] = []
-        for t in range(len(HOLD_TYPES)):
-            if np.isfinite(start[t]).any():
-                self.start.append(start[t])
-                self.end.append(end[t])
-                self.types.append(t)
-        for c, t in enumerate(current_types):
-            self.start.append(np.broadcast_to(np.float64(-INF), current_end[c].shape))
-            self.end.append(current_end[c])
-            self.types.append(t)
+        active = [t for t in range(len(HOLD_TYPES)) if np.isfinite(start[t]).any()]
+        if not current_types:
+            # the draws' own (T, R, H) stacks, not copied (they are large at scale)
+            self.start_stack, self.end_stack = start, end
+            self.rows = active
+        else:
+            n = len(current_types)
+            self.start_stack = np.concatenate([start[active], np.full((n, *start.shape[1:]), -INF)])
+            self.end_stack = np.concatenate([end[active], current_end])
+            self.rows = list(range(len(active) + n))
+        #: layer i: its hold type and its row in the stacks
+        self.types: list[int] = [*active, *current_types]
+        self.start: list[F64] = [self.start_stack[r] for r in self.rows]
+        self.end: list[F64] = [self.end_stack[r] for r in self.rows]
 
     def layers_blocking(self, stage: Stage) -> list[int]:
         return [i for i, t in enumerate(self.types) if stage in HOLD_BLOCKS[HOLD_TYPES[t]]]
@@ -958,8 +960,10 @@ def _depart(
     rr = np.arange(R, dtype=np.int64)
     W = 8
     offs = np.arange(W)
-    bt = holds.layers_blocking(Stage.BOOKED)
-    dt_ = holds.layers_blocking(Stage.DEPARTED)
+    # rows of the hold stacks that block booking or departing: each household gathers
+    # all its intervals with one indexing operation per stack
+    bt = [holds.rows[li] for li in holds.layers_blocking(Stage.BOOKED)]
+    dt_ = [holds.rows[li] for li in holds.layers_blocking(Stage.DEPARTED)]
     out_s = np.full((H, R), INF)
     dep_day_pad = np.append(day, INF)
     book_pad = np.append(book, INF)
@@ -970,8 +974,8 @@ def _depart(
         g = gc[j]
         dj: I64 = np.where(dc[j] < 0, m.D, dc[j]).astype(np.int64)
         h = hc[j]
-        hs = {li: holds.start[li][rr, h] for li in (*bt, *dt_)}
-        he = {li: holds.end[li][rr, h] for li in (*bt, *dt_)}
+        hs = holds.start_stack[:, rr, h]
+        he = holds.end_stack[:, rr, h]
         tq = np.minimum(np.where(valid, t, off / 4), off / 4) + dj * off
         pos = np.searchsorted(flat_r, tq, side="left").astype(np.int64) - dj * L
         base = (rr * Dp + dj) * (L + 1)
