@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+
+from resettle.modelbase import DomainModel
 
 
 class AuditImmutableError(Exception):
@@ -56,3 +59,52 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError(f"audit event #{self.seq} is append-only: delete refused")
+
+
+class ExportKind(models.TextChoices):
+    DATASET = "dataset", "Persons dataset (to a destination or partner)"
+    SUBJECT = "subject", "Subject access (everything about one person, for that person)"
+
+
+class ExportStatus(models.TextChoices):
+    REQUESTED = "requested", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    PRODUCED = "produced", "Produced"
+
+
+class ExportRequest(DomainModel):
+    """A governed export: purpose, recipient, fields and reason, approved by a second person."""
+
+    kind = models.CharField(max_length=8, choices=ExportKind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=255)
+    recipient = models.CharField(max_length=255)
+    reason = models.TextField()
+    #: export column names (resettle.registry.exporting.COLUMN_GROUPS) for a dataset
+    fields = models.JSONField(default=list, blank=True)
+    #: dataset limited to households proposed to or decided by this destination
+    destination = models.ForeignKey(
+        "destinations.Destination", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+")
+    subject = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices,
+                              default=ExportStatus.REQUESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True, default="")
+    produced_at = models.DateTimeField(null=True, blank=True)
+    #: SHA-256 of the encrypted file handed out (also in the audit event)
+    file_sha256 = models.CharField(max_length=64, blank=True, default="")
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.kind}, {self.status})"

@@ -96,8 +96,8 @@ def _sqlite_is_empty(path: Path) -> bool:
         return True
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                            ).fetchone()[0] == 0
+        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+        return bool(row[0] == 0)
     finally:
         conn.close()
 
