@@ -163,9 +163,14 @@ def rotate(*, batch_size: int = 500, max_batches: int | None = None,
         result.errors.append("values under old keys keep appearing: stop other writers and "
                              "run `resettle keys rotate` again")
         return result
+    from resettle.audit.services import record
+
     with transaction.atomic():
         rotation.finished_at = timezone.now()
         rotation.save(update_fields=["finished_at"])
+        record(actor=None, action="keys.rotated", object_type="encryption.datakey",
+               object_id=rotation.target_key_id,
+               detail={"values": rotation.rows_done, "destroyed": destroy_retired})
         if destroy_retired:
             old = DataKey.objects.filter(state=KeyState.RETIRED)
             result.destroyed_keys = sorted(old.values_list("key_id", flat=True))
