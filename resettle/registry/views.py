@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
+from resettle.audit.services import record_read
 from resettle.registry import exporting, selectors, services
 from resettle.registry.duplicates import open_candidates, refresh_queue
 from resettle.registry.forms import (
@@ -94,6 +95,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: str) -> HttpResponse:
     scope = require(request.user, Action.EDIT_REGISTRY)
     person = selectors.get_person(request.user, person_id)
+    if request.method == "GET":
+        record_read(actor=request.user, action="person.view", obj=person)
     conflict: dict[str, Any] | None = None
     if request.method == "POST":
         form = PersonForm(request.POST, scope=scope)
@@ -147,6 +150,8 @@ def _conflict_context(
 def household_edit(request: HttpRequest, household_id: str) -> HttpResponse:
     require(request.user, Action.EDIT_REGISTRY)
     household = selectors.get_household(request.user, household_id)
+    if request.method == "GET":
+        record_read(actor=request.user, action="household.view", obj=household)
     if request.method == "POST":
         response = _household_operation(request, household)
         if response is not None:
