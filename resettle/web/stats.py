@@ -79,6 +79,32 @@ def _pledged() -> int:
     return int(Pledge.objects.aggregate(n=Sum("places"))["n"] or 0)
 
 
+def schema_ready() -> bool:
+    """False on a database that was never migrated (e.g. a data dir not yet used)."""
+    from django.db import connection
+
+    return Household._meta.db_table in connection.introspection.table_names()
+
+
+def empty_stats() -> dict[str, Any]:
+    """The numbers of an operation with nothing in it, without touching the database."""
+    return {
+        "persons_total": 0,
+        "residents_present": 0,
+        "departed": 0,
+        "deceased": 0,
+        "households_total": 0,
+        "by_stage": {stage.value: 0 for stage in Stage},
+        "departed_by_destination": {},
+        "holds_active": {h.value: 0 for h in HoldType},
+        "incidents": 0,
+        "casualties_killed": 0,
+        "places_pledged": 0,
+        "blocked_by_hold_type": {h.value: 0 for h in HoldType},
+        "days_in_stage": {},
+    }
+
+
 def operation_stats() -> dict[str, Any]:
     """Whole-operation aggregates (no personal data) for the CLI and partners."""
     return _numbers(Person.objects.all(), Household.objects.all())

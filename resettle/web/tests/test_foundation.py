@@ -57,6 +57,26 @@ def test_postgres_url_is_parsed(tmp_path) -> None:
 
 
 @pytest.mark.django_db
+def test_stats_of_an_unmigrated_database_match_an_empty_one() -> None:
+    from resettle.web.stats import empty_stats
+
+    assert empty_stats() == operation_stats()
+
+
+def test_stats_command_on_a_fresh_data_dir_prints_zeros(tmp_path) -> None:
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-m", "resettle", "stats", "--json"],
+        env={"RESETTLE_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["persons_total"] == 0
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
 def test_stats_on_empty_database_are_zeros() -> None:
     stats = operation_stats()
     assert stats["persons_total"] == 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from resettle.web.stats import operation_stats
+from resettle.web.stats import empty_stats, operation_stats, schema_ready
 
 
 class Command(BaseCommand):
@@ -17,4 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON (the default)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not schema_ready():
+            self.stderr.write("The database is empty (not initialised yet: run `resettle "
+                              "migrate` or `resettle demo`); all numbers are zero.")
+            self.stdout.write(json.dumps(empty_stats(), indent=2, sort_keys=True))
+            return
         self.stdout.write(json.dumps(operation_stats(), indent=2, sort_keys=True))
