@@ -76,6 +76,8 @@ class SolveOptions:
     """Households freed per neighbourhood of the large-neighbourhood search (about)."""
     lns_mip_seconds: float = 1.0
     """Time cap of one neighbourhood MIP."""
+    fill_share: float = 0.25
+    """Share of the time left for the persons-first fill after rounding (places short)."""
     mip_time_share: float = 0.6
     """Share of the time left that the restricted MIP may use when the search follows."""
 
@@ -94,8 +96,9 @@ class SolveOptions:
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
         if not (isinstance(self.lns_mip_seconds, int | float) and self.lns_mip_seconds > 0):
             raise ValueError("lns_mip_seconds must be a positive number of seconds")
-        if not 0 < self.mip_time_share <= 1:
-            raise ValueError("mip_time_share must be in (0, 1]")
+        for name in ("mip_time_share", "fill_share"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1]")
         if not 0 <= self.optimality_gap < 1:
             raise ValueError("optimality_gap must be in [0, 1)")
 
@@ -778,6 +781,12 @@ def _optimise(
 
     rc = _reduced_costs(inst, inst.col_score, duals2)
     lam = -duals2.persons  # score lost per extra person required, >= 0
+    if (
+        _totals(inst, assign)[0] < persons_bound - 1e-6
+        and clock() < deadline
+        and _fill(inst, assign, rc, seed, opts.fill_share * (deadline - clock()))
+    ):
+        method += "+fill"
 
     def bound_at(persons: float) -> float:
         return duals2.bound + lam * max(0.0, persons_req - persons)
@@ -914,6 +923,62 @@ def _repair(
     placed = out.assign >= 0
     assign[placed] = out.assign[placed]
     return bool(placed.any())
+
+
+def _fill(
+    inst: _Instance, assign: IntArray, rc: FloatArray, seed: int, time_limit: float
+) -> bool:
+    """Persons-first MIP over the households where places are left, and the unplaced ones.
+
+    Rounding and repair keep every household the LP placed whole where it is; with places
+    short the split ones then rarely fill the places left exactly (the LP leaves the large
+    families out, and they do not fit the gaps).  Freeing every household at a destination
+    with room, with its cheap columns (reduced cost among the 20 % nearest zero), lets
+    households move between such destinations so the large ones fit.  The MIP is solved
+    to half a score unit (persons exactly first), which is quick; the score is then the
+    restricted MIP's and the neighbourhood search's job.
+    """
+    pk = inst.dims.index(PERSONS)
+    n_d = len(inst.dest_ids)
+    placed = np.flatnonzero(assign >= 0)
+    unit_dest = np.full(inst.n_units, -1, dtype=np.int64)
+    unit_dest[placed] = inst.col_dest[assign[placed]]
+    used = np.bincount(unit_dest[placed], weights=inst.unit_usage[placed, pk], minlength=n_d)
+    room = inst.capacity[:, pk] - used >= 1.0 - 1e-9
+    freed = np.where(unit_dest >= 0, room[np.maximum(unit_dest, 0)], True)
+    freed[list(inst.unit_reason)] = False
+    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
+    keep = freed[inst.col_unit] & (rc >= -max(tau, 1e-9))
+    keep[assign[freed & (assign >= 0)]] = True
+    cols = np.flatnonzero(keep).astype(np.int64)
+    if cols.size == 0:
+        return False
+    fixed = np.flatnonzero(~freed & (assign >= 0))
+    capacity = inst.capacity.copy()
+    np.subtract.at(capacity, inst.col_dest[assign[fixed]], inst.unit_usage[fixed])
+    hi = np.full(inst.n_units, -np.inf)
+    lo = np.full(inst.n_units, np.inf)
+    np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
+    np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
+    units = np.unique(inst.col_unit[cols])
+    weight = 1.0 + float((hi[units] - np.minimum(lo[units], 0.0)).sum())
+    objective = inst.col_score + weight * inst.unit_persons[inst.col_unit]
+    start = np.where(freed, assign, -1)
+    out = _solve_mip(
+        inst, cols, objective, -_INF, inst.unit_forced & freed, start, time_limit, seed,
+        0.5, 0.0, capacity=capacity,
+    )
+    if out.assign is None:
+        return False
+    trial = np.where(freed, -1, assign)
+    got = out.assign >= 0
+    trial[got] = out.assign[got]
+    p_old, s_old = _totals(inst, assign)
+    p_new, s_new = _totals(inst, trial)
+    if p_new > p_old + 1e-9 or (p_new >= p_old - 1e-9 and s_new > s_old + 1e-9):
+        assign[:] = trial
+        return True
+    return False
 
 
 def _lns_size(inst: _Instance, opts: SolveOptions) -> int:
