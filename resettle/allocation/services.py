@@ -42,6 +42,7 @@ from resettle.core.allocation import (
 )
 from resettle.core.allocation.model import AllocationResult
 from resettle.destinations.models import Destination
+from resettle.jobs import log_failure
 from resettle.registry.selectors import households_for
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def execute_run(run_id: uuid.UUID) -> None:
         _finish_failed(run_id, f"The stored problem is invalid: {exc}")
         return
     except Exception as exc:  # the worker must always leave the run in a final state
-        logger.exception("allocation run %s failed", run_id)
+        log_failure(logger, f"allocation run {run_id}", exc)
         _finish_failed(run_id, f"The solver stopped with an error ({type(exc).__name__}).")
         return
     _store_result(run_id, result)

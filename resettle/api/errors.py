@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from resettle.jobs import log_failure
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-        logger.exception("API error (request %s)", request.META.get("HTTP_X_REQUEST_ID", ""))
+        log_failure(logger, "API request", exc)
         return envelope(api, request, 500, "server_error", "Something went wrong; nothing was "
                         "changed. The error has been logged.")
 

@@ -11,13 +11,11 @@ for a stored ``PlanningRun`` (outside any request: a thread started after commit
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from resettle.casework.models import Document, Hold, HoldStatus
@@ -33,6 +31,7 @@ from resettle.departures.models import (
     RunStatus,
 )
 from resettle.departures.selectors import SEAT_HOLDING
+from resettle.jobs import log_failure, start_after_commit
 from resettle.registry.models import Household, HouseholdLink, Membership
 
 log = logging.getLogger(__name__)
@@ -411,27 +410,14 @@ def execute_run(run_id: Any) -> None:
         _set(run_id, status=RunStatus.DONE, finished_at=timezone.now(), result=stored,
              progress=f"Done in {result.solve_seconds:.1f} s")
     except Exception as exc:  # stored for the page; the log keeps the type only
-        log.exception("planning run %s failed", run_id)
+        log_failure(log, f"planning run {run_id}", exc)
         _set(run_id, status=RunStatus.FAILED, finished_at=timezone.now(),
              progress=f"Failed: {type(exc).__name__}")
 
 
-def _thread_main(run_id: Any) -> None:
-    try:
-        execute_run(run_id)
-    finally:
-        connection.close()
-
-
 def start_in_thread(run_id: Any) -> None:
     """Start the run on a daemon thread once the transaction that created it commits."""
-
-    def launch() -> None:
-        threading.Thread(
-            target=_thread_main, args=(run_id,), name=f"plan-{run_id}", daemon=True
-        ).start()
-
-    transaction.on_commit(launch)
+    start_after_commit(execute_run, run_id, name="plan")
 
 
 def is_stale(run: PlanningRun, *, now: Any = None) -> bool:

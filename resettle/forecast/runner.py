@@ -13,12 +13,10 @@ own random stream, so batching changes no number (the report equals ``simulate``
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from resettle.core.simulation import Lever, RunArrays, Scenario, apply_lever, summarise
@@ -27,6 +25,7 @@ from resettle.core.stages import Stage
 from resettle.forecast import snapshot
 from resettle.forecast.calibration import calibrate
 from resettle.forecast.models import ALL_SITES, ForecastRun, RunStatus
+from resettle.jobs import log_failure, start_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -156,27 +155,14 @@ def execute_run(run_id: Any) -> None:
              result={"baseline": baseline, "rows": rows}, steps_done=total,
              progress="Done")
     except Exception as exc:  # stored for the page; the log keeps the type only
-        log.exception("forecast run %s failed", run_id)
+        log_failure(log, f"forecast run {run_id}", exc)
         _set(run_id, status=RunStatus.FAILED, finished_at=timezone.now(),
              progress=f"Failed: {type(exc).__name__}")
 
 
-def _thread_main(run_id: Any) -> None:
-    try:
-        execute_run(run_id)
-    finally:
-        connection.close()
-
-
 def start_in_thread(run_id: Any) -> None:
     """Start the run on a daemon thread once the transaction that created it commits."""
-
-    def launch() -> None:
-        threading.Thread(
-            target=_thread_main, args=(run_id,), name=f"forecast-{run_id}", daemon=True
-        ).start()
-
-    transaction.on_commit(launch)
+    start_after_commit(execute_run, run_id, name="forecast")
 
 
 def is_stale(run: ForecastRun, *, now: Any = None) -> bool:
