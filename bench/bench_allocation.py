@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from resettle.core.allocation import AllocationProblem, solve
@@ -68,6 +70,23 @@ SIZES = {
 }
 
 
+def forced_locks(problem: AllocationProblem) -> set[str]:
+    """The locked cases that must be placed: locks are hard while they fit together.
+
+    Without this CBC solved a relaxation (a lock could be dropped), and its score could
+    exceed a bound that is valid only for the problem with its locks.
+    """
+    from resettle.core.allocation.solver import _admit_locks, _build_instance
+
+    inst = _build_instance(problem)
+    _admit_locks(inst)
+    return {
+        problem.cases[i].id
+        for u in np.flatnonzero(inst.unit_forced).tolist()
+        for i in inst.unit_cases[u]
+    }
+
+
 def cbc_solve(problem: AllocationProblem, time_limit: float) -> tuple[float, float, float, str]:
     """The same problem as a PuLP model solved by CBC: (persons, score, seconds, status)."""
     import pulp
@@ -80,11 +99,18 @@ def cbc_solve(problem: AllocationProblem, time_limit: float) -> tuple[float, flo
     )
     model = pulp.LpProblem("allocation", pulp.LpMaximize)
     x: dict[tuple[str, str], pulp.LpVariable] = {}
+    forced = forced_locks(problem)
     for i, case in enumerate(problem.cases):
+        if case.locked is not None and case.id not in forced:
+            continue  # a lock that cannot hold: reported unassigned by ours as well
         dests = [case.locked] if case.locked else list(case.scores)
         for d in dests:
             if d in case.scores:
                 x[(case.id, d)] = pulp.LpVariable(f"x_{i}_{d}", cat="Binary")
+    for cid in sorted(forced):
+        locked = next(c.locked for c in problem.cases if c.id == cid)
+        assert locked is not None
+        model += x[(cid, locked)] == 1  # locks are hard, as in ours
     by_case: dict[str, list[pulp.LpVariable]] = {}
     by_dest_dim: dict[tuple[str, str], list[tuple[float, pulp.LpVariable]]] = {}
     cases = {c.id: c for c in problem.cases}
