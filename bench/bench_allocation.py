@@ -70,21 +70,24 @@ SIZES = {
 }
 
 
-def forced_locks(problem: AllocationProblem) -> set[str]:
-    """The locked cases that must be placed: locks are hard while they fit together.
+def hard_locks(problem: AllocationProblem) -> tuple[dict[str, str], set[str]]:
+    """Cases that must be placed (and where), and cases that cannot be placed at all.
 
-    Without this CBC solved a relaxation (a lock could be dropped), and its score could
-    exceed a bound that is valid only for the problem with its locks.
+    Locks are hard while they fit together; a lock that cannot hold leaves its household
+    (and its linked ones) unplaced.  Without this CBC solved a relaxation (a lock could be
+    dropped), and its score could exceed a bound that is valid only with the locks.
     """
     from resettle.core.allocation.solver import _admit_locks, _build_instance
 
     inst = _build_instance(problem)
     _admit_locks(inst)
-    return {
-        problem.cases[i].id
+    forced = {
+        problem.cases[i].id: inst.dest_ids[inst.unit_lock[u]]
         for u in np.flatnonzero(inst.unit_forced).tolist()
         for i in inst.unit_cases[u]
     }
+    out = {problem.cases[i].id for u in inst.unit_reason for i in inst.unit_cases[u]}
+    return forced, out
 
 
 def cbc_solve(problem: AllocationProblem, time_limit: float) -> tuple[float, float, float, str]:
@@ -99,18 +102,16 @@ def cbc_solve(problem: AllocationProblem, time_limit: float) -> tuple[float, flo
     )
     model = pulp.LpProblem("allocation", pulp.LpMaximize)
     x: dict[tuple[str, str], pulp.LpVariable] = {}
-    forced = forced_locks(problem)
+    forced, out = hard_locks(problem)
     for i, case in enumerate(problem.cases):
-        if case.locked is not None and case.id not in forced:
-            continue  # a lock that cannot hold: reported unassigned by ours as well
+        if case.id in out:
+            continue  # reported unassigned by ours as well (lock cannot hold, no room)
         dests = [case.locked] if case.locked else list(case.scores)
         for d in dests:
             if d in case.scores:
                 x[(case.id, d)] = pulp.LpVariable(f"x_{i}_{d}", cat="Binary")
-    for cid in sorted(forced):
-        locked = next(c.locked for c in problem.cases if c.id == cid)
-        assert locked is not None
-        model += x[(cid, locked)] == 1  # locks are hard, as in ours
+    for cid, dest in sorted(forced.items()):
+        model += x[(cid, dest)] == 1  # locks are hard, as in ours (linked ones follow)
     by_case: dict[str, list[pulp.LpVariable]] = {}
     by_dest_dim: dict[tuple[str, str], list[tuple[float, pulp.LpVariable]]] = {}
     cases = {c.id: c for c in problem.cases}

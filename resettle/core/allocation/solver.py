@@ -15,9 +15,13 @@ Method (see docs/allocation.md for the reasoning and measured figures):
    columns within ``delta`` of the LP optimum is exact for any solution closer than
    ``delta`` to the bound; when the incumbent's gap is below ``delta`` it is proven optimal.
    If the first, narrow MIP leaves a gap, ``delta`` is widened to that gap (exact).
-4. A rounding of the LP (integral units kept, split units placed greedily, then a small
-   MIP over the units left out, in the capacity left) is the MIP's start and the
-   fallback if the time budget runs out.
+4. A rounding of the LP (integral units kept, then a small MIP over the units left out,
+   in the capacity left, then greedy) is the MIP's start and the fallback if the time
+   budget runs out.  When places are short and the rounding lost persons, a "fill" MIP
+   frees the households at destinations with places left (and the unplaced ones) so the
+   places are filled exactly.
+5. On big instances (above 30,000 columns) the restricted MIP gets a share of the time and
+   a large-neighbourhood search re-solves a few destinations at a time with the rest.
 
 The bound reported is valid for the whole problem, whatever pruning was used: it is
 computed from dual prices completed over all columns.
