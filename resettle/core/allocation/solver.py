@@ -80,6 +80,8 @@ class SolveOptions:
     """Households freed per neighbourhood of the large-neighbourhood search (about)."""
     lns_mip_seconds: float = 1.0
     """Time cap of one neighbourhood MIP."""
+    fill_units: int = 2_000
+    """Placed households the fill may free (at the destinations with most places left)."""
     fill_share: float = 0.25
     """Share of the time left for the persons-first fill after rounding (places short)."""
     mip_time_share: float = 0.6
@@ -94,6 +96,7 @@ class SolveOptions:
             "max_restricted_mip_columns",
             "lns_min_columns",
             "lns_units",
+            "fill_units",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -788,7 +791,9 @@ def _optimise(
     if (
         _totals(inst, assign)[0] < persons_bound - 1e-6
         and clock() < deadline
-        and _fill(inst, assign, rc, seed, opts.fill_share * (deadline - clock()))
+        and _fill(
+            inst, assign, rc, seed, opts.fill_share * (deadline - clock()), opts.fill_units
+        )
     ):
         method += "+fill"
 
@@ -930,7 +935,12 @@ def _repair(
 
 
 def _fill(
-    inst: _Instance, assign: IntArray, rc: FloatArray, seed: int, time_limit: float
+    inst: _Instance,
+    assign: IntArray,
+    rc: FloatArray,
+    seed: int,
+    time_limit: float,
+    max_units: int,
 ) -> bool:
     """Persons-first MIP over the households where places are left, and the unplaced ones.
 
@@ -948,7 +958,19 @@ def _fill(
     unit_dest = np.full(inst.n_units, -1, dtype=np.int64)
     unit_dest[placed] = inst.col_dest[assign[placed]]
     used = np.bincount(unit_dest[placed], weights=inst.unit_usage[placed, pk], minlength=n_d)
-    room = inst.capacity[:, pk] - used >= 1.0 - 1e-9
+    left = inst.capacity[:, pk] - used
+    # the destinations with most places left, up to about ``fill_units`` households placed
+    # there: on big instances nearly every destination has a place left, and a MIP over
+    # all of them takes long (10,000 x 100: 10 s) for what the neighbourhood search does
+    order = [d for d in np.argsort(-left, kind="stable").tolist() if left[d] >= 1.0 - 1e-9]
+    per_dest = np.bincount(unit_dest[placed], minlength=n_d)
+    room = np.zeros(n_d, dtype=bool)
+    total = 0
+    for d in order:
+        if total and total + per_dest[d] > max_units:
+            break
+        room[d] = True
+        total += int(per_dest[d])
     freed = np.where(unit_dest >= 0, room[np.maximum(unit_dest, 0)], True)
     freed[list(inst.unit_reason)] = False
     tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
