@@ -84,6 +84,9 @@ class SolveOptions:
     """Placed households the fill may free (at the destinations with most places left)."""
     fill_share: float = 0.25
     """Share of the time left for the persons-first fill after rounding (places short)."""
+    lns_persons_share: float = 0.15
+    """Share of the time left for neighbourhoods that place the last persons, before the
+    restricted MIP (big instances, persons still short after the fill)."""
     mip_time_share: float = 0.6
     """Share of the time left that the restricted MIP may use when the search follows."""
 
@@ -103,7 +106,7 @@ class SolveOptions:
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
         if not (isinstance(self.lns_mip_seconds, int | float) and self.lns_mip_seconds > 0):
             raise ValueError("lns_mip_seconds must be a positive number of seconds")
-        for name in ("mip_time_share", "fill_share"):
+        for name in ("mip_time_share", "fill_share", "lns_persons_share"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in (0, 1]")
         if not 0 <= self.optimality_gap < 1:
@@ -816,15 +819,28 @@ def _optimise(
     s_min = float(unit_lo.sum())
     exact_weight = 1.0 + float((unit_hi - unit_lo).sum())
     persons_now, score_now = _totals(inst, assign)
-    bound = bound_at(persons_now)
-    extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
-    rounds = 0
     # when the search below applies (more destinations than one neighbourhood holds), the
     # restricted MIP gets only a share of the time: on big or short instances it seldom
     # finishes, and the neighbourhood search turns the rest of the time into improvements
     lns_applies = (
         inst.n_cols > opts.lns_min_columns and _lns_size(inst, opts) < len(inst.dest_ids)
     )
+    if lns_applies and persons_now < persons_bound - 1e-6 and clock() < deadline:
+        # the last few persons first, by neighbourhoods: the restricted MIP below then
+        # works with persons held at their maximum and only the score to find (measured
+        # on 3000x50 with places short: 0.04-0.05 % of the bound in 5 s, against 0.19 %
+        # when the MIP itself had to trade the last person against score)
+        moves = _lns(
+            inst, assign, rc, persons_bound, opts, seed,
+            clock() + opts.lns_persons_share * (deadline - clock()), clock,
+            lambda persons, _score: persons >= persons_bound - 1e-6,
+        )
+        if moves:
+            method += f"+lns-persons({moves})"
+        persons_now, score_now = _totals(inst, assign)
+    bound = bound_at(persons_now)
+    extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
+    rounds = 0
     mip_deadline = (
         clock() + opts.mip_time_share * max(0.0, deadline - clock()) if lns_applies else deadline
     )
