@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+
+T = TypeVar("T")
 
 
 def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
@@ -36,3 +39,20 @@ def start_after_commit(job: Callable[[Any], None], run_id: Any, *, name: str) ->
         threading.Thread(target=main, name=f"{name}-{run_id}", daemon=True).start()
 
     transaction.on_commit(launch)
+
+
+def retry_when_locked(write: Callable[[], T], *, attempts: int = 8) -> T:
+    """Run a background write again when SQLite answers "database is locked" at once.
+
+    A shared-cache SQLite database (the test suite's) reports table locks immediately
+    instead of waiting for its busy timeout; a file database past its timeout does the
+    same. Every write retried here is idempotent (guarded by the run's status).
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -42,7 +42,7 @@ from resettle.core.allocation import (
 )
 from resettle.core.allocation.model import AllocationResult
 from resettle.destinations.models import Destination
-from resettle.jobs import log_failure
+from resettle.jobs import log_failure, retry_when_locked
 from resettle.registry.selectors import households_for
 
 logger = logging.getLogger(__name__)
@@ -172,24 +172,28 @@ def _worker_main(run_id: uuid.UUID) -> None:
 def execute_run(run_id: uuid.UUID) -> None:
     """Claim a queued run, solve it and store the result (or the failure)."""
     now = timezone.now()
-    claimed = AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, progress=5, version=F("version") + 1,
-        updated_at=now,
+    claimed = retry_when_locked(
+        lambda: AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=now, progress=5, version=F("version") + 1,
+            updated_at=now,
+        )
     )
     if not claimed:
         return
-    run = AllocationRun.objects.get(pk=run_id)
+    run = retry_when_locked(lambda: AllocationRun.objects.get(pk=run_id))
     try:
         problem = problem_from_dict(run.problem)
         result = solve(problem, time_limit=run.time_limit, seed=run.seed, explain=True)
     except ProblemFormatError as exc:
-        _finish_failed(run_id, f"The stored problem is invalid: {exc}")
+        message = f"The stored problem is invalid: {exc}"
+        retry_when_locked(lambda: _finish_failed(run_id, message))
         return
     except Exception as exc:  # the worker must always leave the run in a final state
         log_failure(logger, f"allocation run {run_id}", exc)
-        _finish_failed(run_id, f"The solver stopped with an error ({type(exc).__name__}).")
+        message = f"The solver stopped with an error ({type(exc).__name__})."
+        retry_when_locked(lambda: _finish_failed(run_id, message))
         return
-    _store_result(run_id, result)
+    retry_when_locked(lambda: _store_result(run_id, result))
 
 
 def _finish_failed(run_id: uuid.UUID, message: str) -> None:

@@ -31,7 +31,7 @@ from resettle.departures.models import (
     RunStatus,
 )
 from resettle.departures.selectors import SEAT_HOLDING
-from resettle.jobs import log_failure, start_after_commit
+from resettle.jobs import log_failure, retry_when_locked, start_after_commit
 from resettle.registry.models import Household, HouseholdLink, Membership
 
 log = logging.getLogger(__name__)
@@ -366,7 +366,7 @@ def categorise(reason: str) -> str:
 
 
 def _set(run_id: Any, **values: Any) -> None:
-    PlanningRun.objects.filter(pk=run_id).update(**values)
+    retry_when_locked(lambda: PlanningRun.objects.filter(pk=run_id).update(**values))
 
 
 def execute_run(run_id: Any) -> None:

@@ -25,7 +25,7 @@ from resettle.core.stages import Stage
 from resettle.forecast import snapshot
 from resettle.forecast.calibration import calibrate
 from resettle.forecast.models import ALL_SITES, ForecastRun, RunStatus
-from resettle.jobs import log_failure, start_after_commit
+from resettle.jobs import log_failure, retry_when_locked, start_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def apply_entry(sc: Scenario, entry: dict[str, Any]) -> Scenario:
 
 
 def _set(run_id: Any, **values: Any) -> None:
-    ForecastRun.objects.filter(pk=run_id).update(**values)
+    retry_when_locked(lambda: ForecastRun.objects.filter(pk=run_id).update(**values))
 
 
 def _row(label: str, kind: str, rep: dict[str, Any], base: dict[str, Any] | None,
