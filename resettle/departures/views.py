@@ -155,17 +155,26 @@ def departure_detail(request: HttpRequest, departure_id: str) -> HttpResponse:
     })
 
 
-@require_POST
-def departure_confirm(request: HttpRequest, departure_id: str) -> HttpResponse:
+def _versioned_action(
+    request: HttpRequest, departure_id: str, success: str, service: Any
+) -> HttpResponse:
+    """A status change that needs only the version the user saw (confirm, close, arrive)."""
     require(request.user, Action.MANAGE_DEPARTURES)
     departure = selectors.get_departure(request.user, departure_id)
     form = forms.VersionForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(departure)
-    _run(request, "Departure confirmed: the manifest is final.", lambda: services.confirm_departure(
+    _run(request, success, lambda: service(
         actor=request.user, departure=departure, expected_version=form.cleaned_data["version"]))
     return _detail(departure)
+
+
+@require_POST
+def departure_confirm(request: HttpRequest, departure_id: str) -> HttpResponse:
+    return _versioned_action(request, departure_id,
+                             "Departure confirmed: the manifest is final.",
+                             services.confirm_departure)
 
 
 @require_POST
@@ -288,28 +297,14 @@ def check_in(request: HttpRequest, departure_id: str) -> HttpResponse:
 
 @require_POST
 def departure_close(request: HttpRequest, departure_id: str) -> HttpResponse:
-    require(request.user, Action.MANAGE_DEPARTURES)
-    departure = selectors.get_departure(request.user, departure_id)
-    form = forms.VersionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _detail(departure)
-    _run(request, "Departed: the passengers have left the camp.", lambda: services.close_departure(
-        actor=request.user, departure=departure, expected_version=form.cleaned_data["version"]))
-    return _detail(departure)
+    return _versioned_action(request, departure_id,
+                             "Departed: the passengers have left the camp.",
+                             services.close_departure)
 
 
 @require_POST
 def departure_arrive(request: HttpRequest, departure_id: str) -> HttpResponse:
-    require(request.user, Action.MANAGE_DEPARTURES)
-    departure = selectors.get_departure(request.user, departure_id)
-    form = forms.VersionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _detail(departure)
-    _run(request, "Arrival confirmed.", lambda: services.confirm_arrival(
-        actor=request.user, departure=departure, expected_version=form.cleaned_data["version"]))
-    return _detail(departure)
+    return _versioned_action(request, departure_id, "Arrival confirmed.", services.confirm_arrival)
 
 
 # --------------------------------------------------------------------------- clear the camp
