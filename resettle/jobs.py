@@ -44,9 +44,8 @@ def start_after_commit(job: Callable[[Any], None], run_id: Any, *, name: str) ->
 def retry_when_locked(write: Callable[[], T], *, attempts: int = 8) -> T:
     """Run a background write again when SQLite answers "database is locked" at once.
 
-    A shared-cache SQLite database (the test suite's) reports table locks immediately
-    instead of waiting for its busy timeout; a file database past its timeout does the
-    same. Every write retried here is idempotent (guarded by the run's status).
+    A SQLite file past its busy timeout (a long solver write holding the lock) fails this
+    way; every write retried here is idempotent (guarded by the run's status).
     """
     for attempt in range(attempts):
         try:

@@ -204,12 +204,15 @@ def person_risk(p: RiskInput, weights: RiskWeights = DEFAULT_RISK_WEIGHTS) -> Pe
         wx = getattr(weights, factor) * value
         if wx <= 0:
             continue
-        # a weight of exactly 1 with full value means certainty; keep the log finite
-        parts.append((factor, value, words, math.log(max(1.0 - wx, 1e-12))))
+        # log1p keeps a tiny factor's log non-zero (log(1 - 1e-300) is 0.0, and the shares
+        # below would divide by zero); a weight of exactly 1 at full value means certainty,
+        # so the log is kept finite
+        parts.append((factor, value, words, math.log1p(-min(wx, 1.0 - 1e-12))))
     total_log = sum(part[3] for part in parts)
     score = _clamp(1.0 - math.exp(total_log)) if parts else 0.0
     contributions = [
-        FactorContribution(factor, round(value, 4), score * log / total_log, words)
+        FactorContribution(factor, round(value, 4), score * log / total_log if total_log else 0.0,
+                           words)
         for factor, value, words, log in parts
     ]
     contributions.sort(key=lambda c: (-c.contribution, c.factor))

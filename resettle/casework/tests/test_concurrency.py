@@ -6,13 +6,6 @@ runs on (SQLite by default, PostgreSQL with RESETTLE_DATABASE_URL; scripts/test 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from resettle.casework import services
@@ -24,16 +17,6 @@ from resettle.testing.fixtures import SmallCamp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-#: The suite's SQLite test database lives in shared-cache memory, where a second writer
-#: fails at once ("table is locked") instead of waiting its turn as on a deployed WAL file;
-#: on SQLite the races therefore run in a subprocess against a real file (last test).
-in_process = pytest.mark.skipif(
-    os.environ.get("RESETTLE_DATABASE_URL", "").split(":")[0] not in ("postgresql", "postgres"),
-    reason="SQLite races run against a real file in test_races_on_a_sqlite_file",
-)
-
-
-@in_process
 def test_two_moves_of_one_household_one_wins(camp: SmallCamp) -> None:
     household = camp.household_new
     seen = household.version
@@ -58,7 +41,6 @@ def test_two_moves_of_one_household_one_wins(camp: SmallCamp) -> None:
     assert after.version == seen + 1
 
 
-@in_process
 def test_many_movers_exactly_one_wins(camp: SmallCamp) -> None:
     household = camp.household_de
     give_documents(household)
@@ -74,7 +56,6 @@ def test_many_movers_exactly_one_wins(camp: SmallCamp) -> None:
     assert Household.objects.get(pk=household.pk).version == seen + 1
 
 
-@in_process
 def test_hold_racing_a_move_never_lets_the_move_pass_it(camp: SmallCamp) -> None:
     """A security hold placed while someone records an acceptance: either the hold came
     first (the move is a conflict) or the move came first (then the hold is in force)."""
@@ -100,28 +81,3 @@ def test_hold_racing_a_move_never_lets_the_move_pass_it(camp: SmallCamp) -> None
     else:
         assert outcomes == ["ok", "ok"] and moved  # the decision won, then the hold landed
     assert fresh(household).version == seen + (2 if moved else 1)
-
-
-def outcomes(results: list[list[str]]) -> list[str]:
-    return sorted(r[0] for r in results)
-
-
-@pytest.mark.slow
-def test_races_on_a_sqlite_file(tmp_path: Path) -> None:
-    env = {**os.environ, "RESETTLE_DATA_DIR": str(tmp_path),
-           "RESETTLE_DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "resettle.settings"}
-    done = subprocess.run([sys.executable, "-m", "resettle.casework.tests.race_sqlite"],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    out: dict[str, Any] = json.loads(done.stdout)
-    assert outcomes(out["two_movers"]) == ["conflict", "ok"], out
-    conflict = next(d for o, d in out["two_movers"] if o == "conflict")
-    assert "Someone else changed this household since you opened it" in conflict
-    assert (out["two_movers_changes"], out["two_movers_version"]) == (1, 1)
-    assert outcomes(out["six_movers"]) == ["conflict"] * 5 + ["ok"], out
-    assert out["six_movers_changes"] == 1
-    if outcomes(out["hold_race"]) == ["conflict", "ok"]:
-        assert not out["hold_race_moved"]
-    else:
-        assert outcomes(out["hold_race"]) == ["ok", "ok"] and out["hold_race_moved"], out

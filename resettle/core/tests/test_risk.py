@@ -148,6 +148,14 @@ def test_score_bounded_monotone_and_fully_attributed(
     assert more.score >= r.score - 1e-12
 
 
+def test_a_vanishingly_small_factor_still_gets_a_share() -> None:
+    # 1 - 1e-300 rounds to 1.0, so a plain log gave a zero total and a division by zero
+    r = person_risk(RiskInput("p", prominence=5e-300))
+    assert r.score == 0.0
+    assert [f.factor for f in r.factors] == ["prominence"]
+    assert r.factors[0].contribution == 0.0
+
+
 def test_household_max_and_combined() -> None:
     members = [
         RiskInput("a", age_years=40, legal_hold=True),
