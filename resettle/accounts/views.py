@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 
 from resettle.accounts import services
@@ -174,7 +174,7 @@ def _grouped(key: str) -> str:
     return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
 
 
-@require_GET
+@require_safe
 def enrol_qr(request: HttpRequest) -> HttpResponse:
     """The pending authenticator's otpauth URI as an SVG QR code (no script, no inline style).
 
@@ -205,7 +205,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
                   {"codes": codes, "continue_url": reverse("accounts:security")})
 
 
-@require_GET
+@require_safe
 def security(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own account security: 2FA state, recovery codes left."""
     recovery = RecoveryCodeDevice.objects.filter(user=request.user).first()

@@ -13,7 +13,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
@@ -45,7 +45,7 @@ def _runs_page(request: HttpRequest, form: forms.RunForm, status: int = 200) -> 
     }, status=status)
 
 
-@require_GET
+@require_safe
 def runs(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.RUN_ALLOCATION)
     return _runs_page(request, forms.RunForm())
@@ -66,7 +66,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return _run_url(run)
 
 
-@require_GET
+@require_safe
 def run(request: HttpRequest, run_id: str) -> HttpResponse:
     require(request.user, Action.RUN_ALLOCATION)
     found = selectors.get_run(request.user, run_id)
@@ -84,7 +84,7 @@ def run(request: HttpRequest, run_id: str) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def progress(request: HttpRequest, run_id: str) -> HttpResponse:
     """The polled fragment; once the run has finished, htmx reloads the whole page."""
     require(request.user, Action.RUN_ALLOCATION)

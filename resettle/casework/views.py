@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from resettle.accounts.policy import Action, FieldGroup
 from resettle.accounts.selectors import require
@@ -203,7 +203,7 @@ def add_document(request: HttpRequest, household_id: str) -> HttpResponse:
         actor=request.user, person=person, document=document))
 
 
-@require_GET
+@require_safe
 def holds_help(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_REGISTRY)
     rows = selectors.hold_help_rows()
@@ -229,7 +229,7 @@ def _queue_filters(request: HttpRequest) -> tuple[HouseholdFilter, Stage]:
     return filters, stage
 
 
-@require_GET
+@require_safe
 def queues(request: HttpRequest) -> HttpResponse:
     scope = require(request.user, Action.TRANSITION)
     filters, stage = _queue_filters(request)

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from resettle.accounts.policy import Action, FieldGroup
 from resettle.accounts.selectors import require
@@ -58,7 +58,7 @@ def _run(request: HttpRequest, done: str, call: Callable[[], object]) -> bool:
 # --------------------------------------------------------------------------- list, create
 
 
-@require_GET
+@require_safe
 def departure_list(request: HttpRequest) -> HttpResponse:
     scope = require(request.user, Action.VIEW_DEPARTURES)
     status = request.GET.get("status", "")
@@ -128,7 +128,7 @@ def _household_sizes(household_ids: list[Any]) -> dict[Any, int]:
     )
 
 
-@require_GET
+@require_safe
 def departure_detail(request: HttpRequest, departure_id: str) -> HttpResponse:
     scope = require(request.user, Action.VIEW_DEPARTURES)
     departure = selectors.get_departure(request.user, departure_id)
@@ -232,7 +232,7 @@ def manifest_remove(request: HttpRequest, departure_id: str) -> HttpResponse:
     return _detail(departure, "manifest")
 
 
-@require_GET
+@require_safe
 def manifest_download(request: HttpRequest, departure_id: str) -> HttpResponse:
     scope = require(request.user, Action.VIEW_DEPARTURES)
     departure = selectors.get_departure(request.user, departure_id)
@@ -256,7 +256,7 @@ def manifest_download(request: HttpRequest, departure_id: str) -> HttpResponse:
 # --------------------------------------------------------------------------- departure day
 
 
-@require_GET
+@require_safe
 def boarding(request: HttpRequest, departure_id: str) -> HttpResponse:
     scope = require(request.user, Action.VIEW_DEPARTURES)
     departure = selectors.get_departure(request.user, departure_id)
@@ -374,7 +374,7 @@ def _run_view(request: HttpRequest, run: PlanningRun | None) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 def clear_camp(request: HttpRequest) -> HttpResponse:
     scope = require(request.user, Action.VIEW_DEPARTURES)
     purpose = request.GET.get("purpose", PlanPurpose.CLEAR)

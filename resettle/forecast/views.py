@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
@@ -44,14 +44,14 @@ def _show(request: HttpRequest, run: ForecastRun | None, form: WhatIfForm | None
     return render(request, "forecast/whatif.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def whatif(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.RUN_FORECAST)
     services.mark_stale()
     return _show(request, selectors.latest_run(request.user))
 
 
-@require_GET
+@require_safe
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
     require(request.user, Action.RUN_FORECAST)
     run = selectors.get_run(request.user, run_id)

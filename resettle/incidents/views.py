@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require, scope_for
@@ -20,7 +20,7 @@ from resettle.registry.models import Site
 from resettle.registry.selectors import persons_for
 
 
-@require_GET
+@require_safe
 def incident_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_INCIDENTS)
     incidents = selectors.incidents_for(request.user).order_by("-occurred_at")
@@ -38,7 +38,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def incident_detail(request: HttpRequest, incident_id: str) -> HttpResponse:
     require(request.user, Action.VIEW_INCIDENTS)
     incident = selectors.get_incident(request.user, incident_id)

@@ -22,7 +22,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
@@ -280,7 +280,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def import_preview(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.IMPORT)
     stored = _stored_upload(request)
@@ -335,7 +335,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("registry:import"))
 
 
-@require_GET
+@require_safe
 def import_template(request: HttpRequest) -> HttpResponse:
     """An empty CSV with the documented header and one example row."""
     require(request.user, Action.IMPORT)
@@ -378,7 +378,7 @@ def export_persons(request: HttpRequest) -> HttpResponse:
 # --- duplicates ------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def duplicates(request: HttpRequest) -> HttpResponse:
     scope = require(request.user, Action.EDIT_REGISTRY)
     candidates = list(open_candidates(scope)[:100])

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from resettle.accounts.policy import Action
 from resettle.accounts.selectors import require
@@ -20,7 +20,7 @@ from resettle.reports.selectors import aggregate_rows, build_dashboard
 from resettle.reports.sitrep import build_sitrep_pdf
 
 
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARD)
     data = build_dashboard(request.user)
@@ -66,7 +66,7 @@ def _report_day(request: HttpRequest) -> date:
         return date.today()
 
 
-@require_GET
+@require_safe
 def sitrep(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARD)
     day = _report_day(request)
@@ -79,7 +79,7 @@ def sitrep(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def aggregates_hxl(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_DASHBOARD)
     day = date.today()

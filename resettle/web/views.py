@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from resettle.accounts.policy import Action, FieldGroup
 from resettle.accounts.selectors import require, scope_for
@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 SEARCH_SESSION_KEY = "resettle_search_{}"
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     numbers = headline_numbers(request.user) if scope.can(Action.VIEW_REGISTRY) else None
@@ -74,7 +74,7 @@ def _query_suffix(request: HttpRequest) -> str:
     return f"?{query}" if query else ""
 
 
-@require_GET
+@require_safe
 def household_detail(request: HttpRequest, household_id: str) -> HttpResponse:
     from resettle.casework.models import DOCUMENT_KIND_CHOICES, HOLD_TYPE_CHOICES, HoldReason
     from resettle.casework.selectors import case_panel
@@ -134,7 +134,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     scope = require(request.user, Action.VIEW_REGISTRY)
     person = selectors.get_person(request.user, person_id)

@@ -104,6 +104,16 @@ def test_caseworker_sees_households_and_details(client: Client, camp: SmallCamp)
     assert b'dir="rtl"' in detail.content
 
 
+def test_head_is_answered_like_get_and_scoped_the_same(client: Client, camp: SmallCamp) -> None:
+    # link checkers and uptime monitors send HEAD; it must not be a 405, nor a way around scope
+    detail = reverse("web:household", args=[camp.household_de.id])
+    login(client, "caseworker")
+    assert client.head(detail).status_code == 200
+    assert client.post(detail).status_code == 405
+    login(client, "caseworker-b")  # another site
+    assert client.head(detail).status_code == 404
+
+
 def test_liaison_sees_only_households_submitted_to_its_destination(
     client: Client, camp: SmallCamp
 ) -> None:
