@@ -22,6 +22,8 @@ Method (see docs/allocation.md for the reasoning and measured figures):
    places are filled exactly.
 5. On big instances (above 30,000 columns) the restricted MIP gets a share of the time and
    a large-neighbourhood search re-solves a few destinations at a time with the rest.
+6. Between the steps, households of one kind (same usage, same persons) are re-seated
+   among the places their kind holds, exactly, as a min-cost flow: no capacity changes.
 
 The bound reported is valid for the whole problem, whatever pruning was used: it is
 computed from dual prices completed over all columns.
@@ -1232,7 +1234,7 @@ def _lns(
             improved += 1
             stale = 0
             unpolished = True
-    if unpolished:
+    if unpolished and clock() < deadline:  # on 50,000 x 200 one polish takes 2.5 s
         _polish(inst, assign, classes)
     return improved
 
