@@ -45,7 +45,7 @@ from resettle.core.stages import (
 )
 from resettle.destinations.models import Destination, Pledge
 from resettle.modelbase import MissingRecord, StaleVersion, claim_version
-from resettle.registry.models import Household, Membership, Person
+from resettle.registry.models import Household, Membership, Person, PersonStatus
 
 #: Stages in which a household's travelling members use up places at its destination.
 COMMITTED_STAGES: tuple[Stage, ...] = PIPELINE[PIPELINE.index(Stage.SUBMITTED) :]
@@ -308,8 +308,12 @@ def transition_household(
     source = Stage(claimed.stage)
     if stage_target == Stage.ALLOCATED and source in (Stage.SUBMITTED, Stage.DECIDED):
         updates = _back_to_allocation_updates(claimed, decided=source == Stage.DECIDED)
+    detail: dict[str, Any] = {"via_departure": True} if via_departure else {}
     if stage_target in CLOSURES:
         updates["closure_reason"] = reason.strip()
+        left = _members_leave_camp(claimed, stage_target, day)
+        if left:
+            detail["persons_left_camp"] = left
     return _apply_move(
         actor=actor,
         household=claimed,
@@ -317,7 +321,27 @@ def transition_household(
         reason=reason,
         now=timezone.now(),
         updates=updates,
-        detail={"via_departure": via_departure} if via_departure else None,
+        detail=detail or None,
+    )
+
+
+#: Household closures after which its members are no longer in the camp. A withdrawn
+#: household stays (it left the relocation, not the camp); a death is recorded per person
+#: (incidents), since a household closed as deceased may have survivors.
+_CLOSURE_PERSON_STATUS = {
+    Stage.DISAPPEARED: PersonStatus.DISAPPEARED,
+    Stage.RETURNED: PersonStatus.RETURNED,
+}
+
+
+def _members_leave_camp(household: Household, closure: Stage, day: date) -> int:
+    """The members still present leave the present count (stats, sitrep, forecast)."""
+    status = _CLOSURE_PERSON_STATUS.get(closure)
+    if status is None:
+        return 0
+    members = Membership.objects.filter(household=household, active=True).values("person_id")
+    return Person.objects.filter(pk__in=members, status=PersonStatus.PRESENT).update(
+        status=status, left_camp=day, version=F("version") + 1, updated_at=timezone.now()
     )
 
 

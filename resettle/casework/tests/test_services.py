@@ -30,7 +30,7 @@ from resettle.casework.tests.helpers import (
 )
 from resettle.core.stages import HOLD_BLOCKS, PIPELINE, DocumentKind, HoldType, Stage
 from resettle.destinations.models import Pledge
-from resettle.registry.models import Household, Membership
+from resettle.registry.models import Household, Membership, Person
 from resettle.testing.fixtures import SmallCamp, make_household, make_person
 
 pytestmark = pytest.mark.django_db
@@ -381,6 +381,15 @@ def test_close_with_reason(camp: SmallCamp, closure: str) -> None:
     assert (household.stage, household.closure_reason) == (closure, "family decision")
     with pytest.raises(services.CaseworkError, match="cannot go from"):
         move(None, household, "allocated")
+    # who is still in the camp: a disappeared or returned household's members are not
+    # (stats, sitrep and forecast count present persons); a withdrawn one stays in the
+    # camp, and deaths are recorded person by person
+    gone = {"disappeared": "disappeared", "returned": "returned"}.get(closure)
+    people = [Person.objects.get(pk=p.pk) for p in members(household)]
+    assert {p.status for p in people} == {gone or "present"}
+    assert all((p.left_camp is not None) == bool(gone) for p in people)
+    event = AuditEvent.objects.filter(action="household.transition").latest("seq")
+    assert event.detail.get("persons_left_camp", 0) == (len(people) if gone else 0)
 
 
 def test_withdrawing_a_submission_frees_the_room(camp: SmallCamp) -> None:
