@@ -26,6 +26,7 @@ from resettle.accounts.models import (
     recovery_digest,
 )
 from resettle.accounts.policy import Role
+from resettle.audit.models import AuditEvent
 from resettle.audit.services import record
 
 #: recovery codes avoid look-alike characters (0/O, 1/I/L)
@@ -37,6 +38,9 @@ TOTP_KEY_BYTES = 20
 #: enrolment codes: 4 groups of 5 from the same alphabet (about 99 bits)
 _ENROLMENT_GROUPS = 4
 ENROLMENT_CODE_HOURS = 72
+#: wrong enrolment codes a user may enter before the open code stops working (the code has
+#: about 99 bits, so this is defence in depth against a stolen password, not the guard)
+ENROLMENT_CODE_ATTEMPTS = 5
 
 
 class AccountError(Exception):
@@ -102,13 +106,32 @@ def check_enrolment_code(*, user: Any, code: str) -> EnrolmentCode:
     found = open_enrolment_code(user)
     if found is None or not secrets.compare_digest(found.digest,
                                                    enrolment_digest(user.pk, code)):
-        with transaction.atomic():
+        revoked = False
+        with transaction.atomic():  # committed before the error is raised
             record(actor=user, action="account.enrolment_code_rejected",
                    object_type="auth.user", object_id=str(user.pk))
+            if found is not None and _rejections_since(user, found.issued_at) >= (
+                ENROLMENT_CODE_ATTEMPTS
+            ):
+                EnrolmentCode.objects.filter(pk=found.pk).delete()
+                record(actor=user, action="account.enrolment_code_revoked",
+                       object_type="auth.user", object_id=str(user.pk),
+                       detail={"wrong_attempts": ENROLMENT_CODE_ATTEMPTS})
+                revoked = True
+        if revoked:
+            raise AccountError("Too many wrong enrolment codes: the code no longer works. "
+                               "Ask an administrator for a new one.")
         raise AccountError("That enrolment code is not valid: it may be mistyped, expired, "
                            "used, or replaced by a newer one. Ask an administrator for a "
                            "new code.")
     return found
+
+
+def _rejections_since(user: Any, since: datetime) -> int:
+    """Wrong enrolment codes the user entered since ``since`` (from the audit trail)."""
+    return AuditEvent.objects.filter(action="account.enrolment_code_rejected",
+                                     object_type="auth.user", object_id=str(user.pk),
+                                     at__gte=since).count()
 
 
 # --- second-factor enrolment ----------------------------------------------------------------

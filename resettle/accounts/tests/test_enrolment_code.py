@@ -70,6 +70,24 @@ def test_password_alone_cannot_enrol(camp: SmallCamp) -> None:
     assert attacker.get(reverse("web:home"))["Location"] == reverse("accounts:enrol")
 
 
+def test_too_many_wrong_codes_revoke_the_open_code(camp: SmallCamp) -> None:
+    user = camp.users["registrar"]
+    issued = services.issue_enrolment_code(actor=camp.users["admin"], user=user)
+    client = signed_in("registrar")
+    for _ in range(services.ENROLMENT_CODE_ATTEMPTS - 1):
+        assert b"not valid" in enter_code(client, "AAAAA-BBBBB-CCCCC-DDDDD").content
+    assert services.open_enrolment_code(user) is not None  # still usable after 4 mistakes
+    last = enter_code(client, "AAAAA-BBBBB-CCCCC-DDDDD")
+    assert b"Too many wrong enrolment codes" in last.content
+    assert services.open_enrolment_code(user) is None
+    assert AuditEvent.objects.filter(action="account.enrolment_code_revoked",
+                                     object_id=str(user.pk)).count() == 1
+    # the right code no longer helps; a new code from an administrator does
+    assert b"not valid" in enter_code(client, issued.code).content
+    fresh = services.issue_enrolment_code(actor=camp.users["admin"], user=user)
+    assert enter_code(client, fresh.code)["Location"] == reverse("accounts:enrol")
+
+
 def test_code_enrols_once_with_a_fresh_secret(camp: SmallCamp) -> None:
     user = camp.users["registrar"]
     issued = services.issue_enrolment_code(actor=camp.users["admin"], user=user)
