@@ -25,6 +25,26 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
+#: the longest string an audit detail keeps: ids, codes, dates and timestamps fit; a
+#: free-text reason or note mostly does not. The trail is append-only and cannot forget a
+#: person, so what people typed stays in the records it belongs to, not in the trail; a
+#: longer string is withheld (replaced by its length) rather than failing the action.
+DETAIL_STRING_MAX = 64
+
+
+def _withhold_free_text(value: Any) -> Any:
+    """The detail with every string longer than DETAIL_STRING_MAX replaced by a marker."""
+    if isinstance(value, str):
+        if len(value) > DETAIL_STRING_MAX:
+            return f"<withheld: {len(value)} characters>"
+        return value
+    if isinstance(value, dict):
+        return {key: _withhold_free_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_withhold_free_text(item) for item in value]
+    return value
+
+
 def _roles_of(actor: Any) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
@@ -63,7 +83,7 @@ def record(
         "object_id": object_id,
         "request_id": ctx.request_id,
         "client_address": ctx.client_address,
-        "detail": detail or {},
+        "detail": _withhold_free_text(detail or {}),
         "prev_hash": last["hash"] if last else GENESIS_HASH,
     }
     return AuditEvent.objects.create(hash=event_hash(values), **values)

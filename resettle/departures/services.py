@@ -286,8 +286,7 @@ def book_household(
         )
         entries.append(entry)
     record(actor=actor, action="departure.booked", obj=claimed,
-           detail={"household": str(locked.pk), "passengers": len(entries),
-                   "reason": reason[:200]})
+           detail={"household": str(locked.pk), "passengers": len(entries)})
     return entries
 
 
@@ -317,7 +316,7 @@ def remove_household(
             actor=actor, household=target, target=Stage.READY, expected_version=None,
             reason=f"Taken off {claimed.code}: {reason}", via_departure=True))
     record(actor=actor, action="departure.household_removed", obj=claimed,
-           detail={"household": str(household_id), "reason": reason[:200]})
+           detail={"household": str(household_id)})
 
 
 @transaction.atomic
@@ -418,8 +417,7 @@ def no_show(*, actor: Any, departure: Any, person: Any, reason: str,
             actor=actor, household=household, target=Stage.READY, expected_version=None,
             reason=f"No-show on {claimed.code}: {reason}", via_departure=True, today=day))
     record(actor=actor, action="departure.no_show", obj=claimed,
-           detail={"person": str(person_id), "household": str(household.pk),
-                   "reason": reason[:200]})
+           detail={"person": str(person_id), "household": str(household.pk)})
     return household
 
 

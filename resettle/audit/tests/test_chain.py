@@ -191,3 +191,20 @@ def test_postgresql_trigger_refuses_raw_update_and_delete() -> None:
                 connection.cursor() as cursor:
             cursor.execute(statement)
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_free_text_never_enters_the_trail() -> None:
+    # the trail is append-only: what a person typed (a no-show's reason, a note) would stay
+    # forever, so a long string is withheld, while the action itself still goes through
+    typed = "did not come: says her brother was taken at the checkpoint last night"
+    household = "9b2f6a4e-2c1d-4f5e-8a7b-3c2d1e0f9a8b"
+    with transaction.atomic():
+        event = record(actor=None, action="test.event",
+                       detail={"household": household, "passengers": 4,
+                               "nested": [{"reason": typed}]})
+    stored = AuditEvent.objects.get(seq=event.seq).detail
+    assert stored == {"household": household, "passengers": 4,
+                      "nested": [{"reason": f"<withheld: {len(typed)} characters>"}]}
+    assert "checkpoint" not in json.dumps(stored)
+    assert _verify()[0] == 0  # the chain hashes what was stored

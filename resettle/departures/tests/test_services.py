@@ -140,6 +140,9 @@ def test_no_show_takes_the_whole_household_off_and_back_to_ready(camp: SmallCamp
     assert lines[first.pk].status == "no_show"
     assert "a member was a no-show" in lines[first.pk].reason
     assert fresh(household).stage == "ready"
+    # the reason stays on the manifest line; the append-only audit trail never holds it
+    event = AuditEvent.objects.filter(action="departure.no_show").latest("seq")
+    assert "in hospital" not in str(event.detail)
     # nobody left to check in: the departure can close, but nobody departs
     dep.refresh_from_db()
     assert services.close_departure(actor=officer, departure=dep,
