@@ -85,7 +85,7 @@ class SolveOptions:
     """Time cap of one neighbourhood MIP."""
     fill_units: int = 2_000
     """The fill runs only when the destinations with places left hold at most this many."""
-    fill_share: float = 0.25
+    fill_share: float = 0.45
     """Share of the time left for the persons-first fill after rounding (places short)."""
     lns_persons_share: float = 0.15
     """Share of the time left for neighbourhoods that place the last persons, before the
