@@ -74,7 +74,8 @@ class RemoveHouseholdForm(VersionForm):
 
 class CheckInForm(forms.Form):
     person = forms.UUIDField()
-    outcome = forms.ChoiceField(choices=[("boarded", "Boarded"), ("no_show", "No-show")])
+    outcome = forms.ChoiceField(choices=[("boarded", "Boarded"), ("no_show", "No-show"),
+                                         ("undo_no_show", "Undo no-show")])
     reason = forms.CharField(max_length=500, required=False)
 
     def clean(self) -> dict[str, Any]:

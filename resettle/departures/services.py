@@ -230,6 +230,23 @@ def _travelling(household: Household) -> list[Membership]:
     )
 
 
+def _refuse_if_full(departure: Departure, reference: str, needs: list[list[str]]) -> None:
+    """Refuse a household whose passengers (their special needs listed) would oversell
+    the departure's seats or special places."""
+    seats, special = seats_used(departure)
+    if seats + len(needs) > departure.seats:
+        raise DepartureError(
+            f"{departure.code} has {departure.seats - seats} seats left; {reference} needs "
+            f"{len(needs)}.")
+    for kind in PLACE_KINDS:
+        wanted = sum(1 for n in needs if kind in n)
+        have = int((departure.special_places or {}).get(kind, 0)) - special.get(kind, 0)
+        if wanted > have:
+            raise DepartureError(
+                f"{reference} needs {wanted} {kind} place(s); {departure.code} has "
+                f"{max(have, 0)} left.")
+
+
 @transaction.atomic
 def book_household(
     *, actor: Any, departure: Any, household: Any, reason: str = "",
@@ -259,19 +276,8 @@ def book_household(
     members = _travelling(locked)
     if not members:
         raise DepartureError(f"Nobody in {locked.reference} is travelling.")
-    seats, special = seats_used(claimed)
-    if seats + len(members) > claimed.seats:
-        raise DepartureError(
-            f"{claimed.code} has {claimed.seats - seats} seats left; {locked.reference} needs "
-            f"{len(members)}.")
     needs = {m.person_id: special_needs_of(m.person.specific_needs) for m in members}
-    for kind in PLACE_KINDS:
-        wanted = sum(1 for n in needs.values() if kind in n)
-        have = int((claimed.special_places or {}).get(kind, 0)) - special.get(kind, 0)
-        if wanted > have:
-            raise DepartureError(
-                f"{locked.reference} needs {wanted} {kind} place(s); {claimed.code} has "
-                f"{max(have, 0)} left.")
+    _refuse_if_full(claimed, locked.reference, list(needs.values()))
     _casework(lambda: casework.transition_household(
         actor=actor, household=locked, target=Stage.BOOKED, expected_version=None,
         reason=reason or f"Booked on {claimed.code}", via_departure=True,
@@ -335,7 +341,8 @@ NO_SHOW_RULE = (
     "Households travel whole. A no-show takes the whole household off this departure: "
     "every member's line is marked as not travelling and the household goes back to ready, "
     "to be planned again. If the family decides the others should go without that member, "
-    "record that split decision in casework first, then book them again."
+    "record that split decision in casework first, then book them again. A no-show "
+    "recorded by mistake can be undone while boarding is open."
 )
 #: check-in opens this many days before the departure date (transit centre, 24 h before)
 CHECK_IN_OPENS_DAYS = 1
@@ -418,6 +425,45 @@ def no_show(*, actor: Any, departure: Any, person: Any, reason: str,
             reason=f"No-show on {claimed.code}: {reason}", via_departure=True, today=day))
     record(actor=actor, action="departure.no_show", obj=claimed,
            detail={"person": str(person_id), "household": str(household.pk)})
+    return household
+
+
+@transaction.atomic
+def undo_no_show(*, actor: Any, departure: Any, person: Any, today: date | None = None
+                 ) -> Household:
+    """A no-show recorded by mistake (the family is at the gate after all): the whole
+    household is back on this departure, if it still can be (seats, holds, documents)."""
+    day = _today(today)
+    claimed = _claim(departure, None)
+    _check_in_open(claimed, day)
+    person_id = person.pk if hasattr(person, "pk") else person
+    entry = ManifestEntry.objects.select_related("person").filter(
+        departure=claimed, person_id=person_id).first()
+    if entry is None:
+        raise DepartureError("That person is not on this manifest.")
+    if entry.status != ManifestStatus.NO_SHOW:
+        raise DepartureError(f"{entry.person.full_name} is not recorded as a no-show.")
+    household = Household.objects.get(pk=entry.household_id)
+    if household.stage != Stage.READY:
+        raise DepartureError(
+            f"{household.reference} is {Stage(household.stage).label.lower()} now; it cannot "
+            "go back on this departure.")
+    if ManifestEntry.objects.filter(household=household, status__in=SEAT_HOLDING,
+                                    departure__status__in=(DepartureStatus.PLANNED,
+                                                           DepartureStatus.CONFIRMED)).exists():
+        raise DepartureError(f"{household.reference} is booked on another departure.")
+    lines = ManifestEntry.objects.filter(departure=claimed, household=household,
+                                         status=ManifestStatus.NO_SHOW)
+    _refuse_if_full(claimed, household.reference,
+                    [list(n or []) for n in lines.values_list("special_needs", flat=True)])
+    _casework(lambda: casework.transition_household(
+        actor=actor, household=household, target=Stage.BOOKED, expected_version=None,
+        reason=f"No-show on {claimed.code} undone", via_departure=True,
+        departure_date=claimed.date, today=day))
+    passengers = lines.update(status=ManifestStatus.PLANNED, reason="", checked_in_at=None,
+                              checked_in_by=None, version=F("version") + 1)
+    record(actor=actor, action="departure.no_show_undone", obj=claimed,
+           detail={"household": str(household.pk), "passengers": passengers})
     return household
 
 

@@ -284,9 +284,14 @@ def check_in(request: HttpRequest, departure_id: str) -> HttpResponse:
         _form_errors(request, form)
         return back
     person = form.cleaned_data["person"]
-    if form.cleaned_data["outcome"] == "boarded":
+    outcome = form.cleaned_data["outcome"]
+    if outcome == "boarded":
         _run(request, "Boarded.", lambda: services.board(
             actor=request.user, departure=departure, person=person))
+    elif outcome == "undo_no_show":
+        _run(request, "No-show undone: the household is back on this departure.",
+             lambda: services.undo_no_show(actor=request.user, departure=departure,
+                                           person=person))
     else:
         _run(request, "No-show recorded: the household is off this departure and back to "
              "ready.", lambda: services.no_show(

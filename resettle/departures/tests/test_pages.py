@@ -101,6 +101,14 @@ def test_boarding_page_no_show_and_close(client: Client, camp: SmallCamp) -> Non
     # a no-show without a reason is refused by the form
     client.post(check_in, {"person": second.pk, "outcome": "no_show", "reason": ""})
     assert ManifestEntry.objects.get(departure=dep, person=second).status == "planned"
+    # recorded by mistake, undone from the page: the family is back, the first checks in again
+    client.post(check_in, {"person": second.pk, "outcome": "no_show", "reason": "late"})
+    page = client.get(reverse("departures:boarding", args=[dep.pk])).content.decode()
+    assert 'value="undo_no_show"' in page
+    answer = client.post(check_in, {"person": second.pk, "outcome": "undo_no_show"}, follow=True)
+    assert "No-show undone" in answer.content.decode()
+    assert fresh(household).stage == "booked"
+    client.post(check_in, {"person": first.pk, "outcome": "boarded"})
     client.post(check_in, {"person": second.pk, "outcome": "boarded"})
     dep.refresh_from_db()
     client.post(reverse("departures:close", args=[dep.pk]), {"version": dep.version})

@@ -150,6 +150,31 @@ def test_no_show_takes_the_whole_household_off_and_back_to_ready(camp: SmallCamp
     assert Person.objects.get(pk=first.pk).status == PersonStatus.PRESENT
 
 
+def test_a_mistaken_no_show_can_be_undone_while_boarding_is_open(camp: SmallCamp) -> None:
+    officer = camp.users["movement"]
+    dep = departure(camp.site, camp.de, days=0)
+    household = book(officer, dep, ready(camp.users["admin"], camp.household_de))
+    dep = confirm(officer, dep)
+    first, second = members(household)
+    services.board(actor=officer, departure=dep, person=first)
+    with pytest.raises(services.DepartureError, match="not recorded as a no-show"):
+        services.undo_no_show(actor=officer, departure=dep, person=first)
+    services.no_show(actor=officer, departure=dep, person=second, reason="not at the gate")
+    services.undo_no_show(actor=officer, departure=dep, person=second)
+    # the whole household is back (both lines to check in again), booked, and audited
+    assert {ln.status for ln in ManifestEntry.objects.filter(departure=dep)} == {"planned"}
+    assert fresh(household).stage == "booked"
+    undone = AuditEvent.objects.filter(action="departure.no_show_undone").latest("seq")
+    assert undone.detail == {"household": str(household.pk), "passengers": 2}
+    # a household that meanwhile took another path does not come back silently
+    services.no_show(actor=officer, departure=dep, person=second, reason="not at the gate")
+    hold(None, first, HoldType.SECURITY)
+    with pytest.raises(services.DepartureError, match="security"):
+        services.undo_no_show(actor=officer, departure=dep, person=second)
+    assert fresh(household).stage == "ready"
+    assert {ln.status for ln in ManifestEntry.objects.filter(departure=dep)} == {"no_show"}
+
+
 def test_departure_and_arrival_move_households_and_empty_the_camp(camp: SmallCamp) -> None:
     officer = camp.users["movement"]
     dep = departure(camp.site, camp.de, days=0)
