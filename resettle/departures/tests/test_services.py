@@ -4,6 +4,7 @@ arrival, always through the casework guards."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -125,13 +126,19 @@ def test_cancellation_returns_every_household_to_ready_with_the_reason(camp: Sma
     assert {ln.status for ln in ManifestEntry.objects.filter(departure=dep)} == {"removed"}
 
 
-def test_no_show_takes_the_whole_household_off_and_back_to_ready(camp: SmallCamp) -> None:
+def _boarding_with_one_boarded(camp: SmallCamp) -> tuple[Any, Any, Any, Any, Any]:
+    """A confirmed departure today with a household of two, the first already boarded."""
     officer = camp.users["movement"]
     dep = departure(camp.site, camp.de, days=0)
     household = book(officer, dep, ready(camp.users["admin"], camp.household_de))
     dep = confirm(officer, dep)
     first, second = members(household)
     services.board(actor=officer, departure=dep, person=first)
+    return officer, dep, household, first, second
+
+
+def test_no_show_takes_the_whole_household_off_and_back_to_ready(camp: SmallCamp) -> None:
+    officer, dep, household, first, second = _boarding_with_one_boarded(camp)
     with pytest.raises(services.DepartureError, match="needs a reason"):
         services.no_show(actor=officer, departure=dep, person=second, reason="")
     services.no_show(actor=officer, departure=dep, person=second, reason="in hospital")
@@ -151,12 +158,7 @@ def test_no_show_takes_the_whole_household_off_and_back_to_ready(camp: SmallCamp
 
 
 def test_a_mistaken_no_show_can_be_undone_while_boarding_is_open(camp: SmallCamp) -> None:
-    officer = camp.users["movement"]
-    dep = departure(camp.site, camp.de, days=0)
-    household = book(officer, dep, ready(camp.users["admin"], camp.household_de))
-    dep = confirm(officer, dep)
-    first, second = members(household)
-    services.board(actor=officer, departure=dep, person=first)
+    officer, dep, household, first, second = _boarding_with_one_boarded(camp)
     with pytest.raises(services.DepartureError, match="not recorded as a no-show"):
         services.undo_no_show(actor=officer, departure=dep, person=first)
     services.no_show(actor=officer, departure=dep, person=second, reason="not at the gate")
@@ -176,12 +178,7 @@ def test_a_mistaken_no_show_can_be_undone_while_boarding_is_open(camp: SmallCamp
 
 
 def test_departure_and_arrival_move_households_and_empty_the_camp(camp: SmallCamp) -> None:
-    officer = camp.users["movement"]
-    dep = departure(camp.site, camp.de, days=0)
-    household = book(officer, dep, ready(camp.users["admin"], camp.household_de))
-    dep = confirm(officer, dep)
-    first, second = members(household)
-    services.board(actor=officer, departure=dep, person=first)
+    officer, dep, household, first, second = _boarding_with_one_boarded(camp)
     dep.refresh_from_db()
     with pytest.raises(services.DepartureError, match="1 passenger"):
         services.close_departure(actor=officer, departure=dep, expected_version=dep.version)
