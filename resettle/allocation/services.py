@@ -2,8 +2,8 @@
 
 A run is created in the request (the problem is built from the registry and stored),
 then solved by a worker thread started after the creating transaction commits
-(``transaction.on_commit``): the gunicorn worker serving the request keeps it, and
-HiGHS releases the GIL while it solves, so other requests are served meanwhile. A run
+(``resettle.jobs.start_after_commit``): the gunicorn worker serving the request keeps it,
+and its other threads serve requests meanwhile. A run
 whose thread died with its process stays "queued" or "running"; ``expire_stale_runs``
 marks it failed once its time limit plus a margin has passed. Tests (and callers that
 want the answer now) set ``RUN_INLINE`` and the solve happens in the caller's thread.
@@ -16,13 +16,12 @@ Accepting a run submits each household through ``casework.services.submit_househ
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,7 +41,7 @@ from resettle.core.allocation import (
 )
 from resettle.core.allocation.model import AllocationResult
 from resettle.destinations.models import Destination
-from resettle.jobs import log_failure, retry_when_locked
+from resettle.jobs import log_failure, retry_when_locked, start_after_commit
 from resettle.registry.selectors import households_for
 
 logger = logging.getLogger(__name__)
@@ -145,25 +144,9 @@ def create_run(
     if RUN_INLINE:
         execute_run(run.pk)
     else:
-        transaction.on_commit(lambda: start_worker(run.pk))
+        start_after_commit(execute_run, run.pk, name="allocation")
     run.refresh_from_db()
     return run
-
-
-def start_worker(run_id: uuid.UUID) -> threading.Thread:
-    """Solve the run in a daemon thread of this process (it dies with the process)."""
-    thread = threading.Thread(
-        target=_worker_main, args=(run_id,), name=f"allocation-{run_id}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _worker_main(run_id: uuid.UUID) -> None:
-    try:
-        execute_run(run_id)
-    finally:
-        connections.close_all()
 
 
 # --------------------------------------------------------------------------- solving

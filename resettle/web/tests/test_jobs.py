@@ -1,10 +1,15 @@
-"""Background job failures are logged without the exception's message (it may hold names)."""
+"""Background jobs: started only after their transaction commits; failures logged without
+the exception's message (it may hold names)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
-from resettle.jobs import log_failure
+import pytest
+from django.db import OperationalError, transaction
+
+from resettle.jobs import log_failure, retry_when_locked, start_after_commit
 
 
 def test_failure_log_names_type_and_place_but_not_message(caplog) -> None:
@@ -20,11 +25,6 @@ def test_failure_log_names_type_and_place_but_not_message(caplog) -> None:
 
 
 def test_locked_writes_are_retried_and_other_errors_are_not() -> None:
-    import pytest
-    from django.db import OperationalError
-
-    from resettle.jobs import retry_when_locked
-
     calls = []
 
     def flaky() -> str:
@@ -40,3 +40,23 @@ def test_locked_writes_are_retried_and_other_errors_are_not() -> None:
 
     with pytest.raises(OperationalError, match="no such table"):
         retry_when_locked(broken)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_starts_only_after_its_transaction_commits() -> None:
+    ran = threading.Event()
+    seen: list[int] = []
+
+    def job(run_id: int) -> None:
+        seen.append(run_id)
+        ran.set()
+
+    with transaction.atomic():
+        start_after_commit(job, 7, name="test")
+        assert not ran.wait(0.2)  # its row would not be visible yet
+    assert ran.wait(5) and seen == [7]
+    ran.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        start_after_commit(job, 8, name="test")
+        raise RuntimeError("rolled back")
+    assert not ran.wait(0.3) and seen == [7]  # a rolled-back run never starts
