@@ -995,8 +995,7 @@ def _fill(
         return False, False
     freed = np.where(unit_dest >= 0, room[np.maximum(unit_dest, 0)], True)
     freed[list(inst.unit_reason)] = False
-    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
-    keep = freed[inst.col_unit] & (rc >= -max(tau, 1e-9))
+    keep = freed[inst.col_unit] & _cheap_columns(rc)
     keep[assign[freed & (assign >= 0)]] = True
     cols = np.flatnonzero(keep).astype(np.int64)
     if cols.size == 0:
@@ -1004,13 +1003,8 @@ def _fill(
     fixed = np.flatnonzero(~freed & (assign >= 0))
     capacity = inst.capacity.copy()
     np.subtract.at(capacity, inst.col_dest[assign[fixed]], inst.unit_usage[fixed])
-    hi = np.full(inst.n_units, -np.inf)
-    lo = np.full(inst.n_units, np.inf)
-    np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
-    np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
-    units = np.unique(inst.col_unit[cols])
-    weight = 1.0 + float((hi[units] - np.minimum(lo[units], 0.0)).sum())
-    objective = inst.col_score + weight * inst.unit_persons[inst.col_unit]
+    objective = inst.col_score + _persons_first_weight(inst, cols) * inst.unit_persons[
+        inst.col_unit]
     start = np.where(freed, assign, -1)
     out = _solve_mip(
         inst, cols, objective, -_INF, inst.unit_forced & freed, start, time_limit, seed,
@@ -1018,15 +1012,41 @@ def _fill(
     )
     if out.assign is None:
         return True, False
+    return True, _keep_if_better(inst, assign, freed, out.assign)
+
+
+def _cheap_columns(rc: FloatArray) -> BoolArray:
+    """Columns whose reduced cost is among the 20 % nearest zero (cheap moves)."""
+    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
+    return rc >= -max(tau, 1e-9)
+
+
+def _persons_first_weight(inst: _Instance, cols: IntArray) -> float:
+    """A weight per person above any score difference the units of ``cols`` can make."""
+    hi = np.full(inst.n_units, -np.inf)
+    lo = np.full(inst.n_units, np.inf)
+    np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
+    np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
+    units = np.unique(inst.col_unit[cols])
+    return 1.0 + float((hi[units] - np.minimum(lo[units], 0.0)).sum())
+
+
+def _keep_if_better(
+    inst: _Instance, assign: IntArray, freed: BoolArray, sub_assign: IntArray
+) -> bool:
+    """Put the re-solved ``freed`` units into ``assign`` if that places more persons, or as
+    many with more score; returns whether it did."""
     trial = np.where(freed, -1, assign)
-    got = out.assign >= 0
-    trial[got] = out.assign[got]
+    got = sub_assign >= 0
+    trial[got] = sub_assign[got]
     p_old, s_old = _totals(inst, assign)
     p_new, s_new = _totals(inst, trial)
-    if p_new > p_old + 1e-9 or (p_new >= p_old - 1e-9 and s_new > s_old + 1e-9):
+    if p_new > p_old + 1e-9 or (
+        p_new >= p_old - 1e-9 and s_new > s_old + 1e-9 * max(1.0, abs(s_old))
+    ):
         assign[:] = trial
-        return True, True
-    return True, False
+        return True
+    return False
 
 
 def _usage_classes(inst: _Instance) -> IntArray:
@@ -1140,9 +1160,7 @@ def _lns(
     order = np.argsort(inst.col_dest, kind="stable")
     starts = np.searchsorted(inst.col_dest[order], np.arange(n_d + 1))
     by_dest = [order[starts[d] : starts[d + 1]] for d in range(n_d)]
-    # "cheap" columns: within the 20 % of reduced costs nearest zero
-    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
-    cheap = rc >= -max(tau, 1e-9)
+    cheap = _cheap_columns(rc)
     persons_cost = inst.unit_persons[inst.col_unit]
     placeable = np.ones(inst.n_units, dtype=bool)
     placeable[list(inst.unit_reason)] = False
@@ -1204,33 +1222,20 @@ def _lns(
         start = np.where(freed, assign, -1)
         sub_units = np.unique(inst.col_unit[cols])
         sub_persons = float(inst.unit_persons[sub_units][start[sub_units] >= 0].sum())
-        hi = np.full(inst.n_units, -np.inf)
-        lo = np.full(inst.n_units, np.inf)
-        np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
-        np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
-        spread = float((hi[sub_units] - np.minimum(lo[sub_units], 0.0)).sum())
         if persons_now >= persons_bound - 1e-6:
             # persons cannot grow: hold them, maximise score alone
             objective, lower = inst.col_score, sub_persons - 1e-6
         else:
             # exact persons-first weight within the neighbourhood
-            objective, lower = inst.col_score + (1.0 + spread) * persons_cost, -_INF
+            objective = inst.col_score + _persons_first_weight(inst, cols) * persons_cost
+            lower = -_INF
         out = _solve_mip(
             inst, cols, objective, lower, inst.unit_forced & freed, start,
             min(opts.lns_mip_seconds, deadline - clock()), seed,
             0.1 * opts.optimality_gap * max(1.0, abs(score_now)), 0.0,
         )
         stale += 1
-        if out.assign is None:
-            continue
-        trial = np.where(freed, -1, assign)
-        got = out.assign >= 0
-        trial[got] = out.assign[got]
-        p_new, s_new = _totals(inst, trial)
-        if p_new > persons_now + 1e-9 or (
-            p_new >= persons_now - 1e-9 and s_new > score_now + 1e-9 * max(1.0, abs(score_now))
-        ):
-            assign[:] = trial
+        if out.assign is not None and _keep_if_better(inst, assign, freed, out.assign):
             improved += 1
             stale = 0
             unpolished = True
