@@ -8,8 +8,8 @@ dimensions (vs CBC: quality, time ratio <= 1/20, within 0.05 % of the LP bound),
 10000x100 (< 60 s, within 0.1 %), huge 50000x200 (< 5 min, < 4 GB; peak memory reported).
 Each size runs on two or three generated instances with different score structures,
 compatibility density, linked households, locks and a shortfall of places.  The solver's
-time limit is the target time of the size; for the medium size, when CBC runs (first), it is 1/20 of
-CBC's time on that instance (capped at 5 s), which is the issue's target read literally.
+time limit is the target time of the size; for the medium size, when CBC runs (first), it
+is 1/20 of CBC's time on that instance (capped at 5 s), the issue's target read literally.
 CBC solves the same lexicographic problem as one weighted MIP (persons x W + score, W
 above any score difference), so its answer is comparable.  Each line ends with the load
 average: the machine is shared and times are noisy.
@@ -56,7 +56,7 @@ SIZES = {
                      together_share=0.05, lock_share=0.01, places_ratio=1.05),
         InstanceSpec(3000, 50, extra_dims=3, structure="mixed", density=0.5,
                      together_share=0.1, lock_share=0.02, places_ratio=0.97),
-        # sparse compatibility with places short: CBC is quick here (33 s), the hard case
+        # sparse compatibility with places short: CBC is quick here (25-33 s), the hard case
         InstanceSpec(3000, 50, extra_dims=3, structure="employment", density=0.15,
                      together_share=0.15, lock_share=0.05, places_ratio=0.92),
     ), 5.0, 5e-4, True, 1 / 20),
