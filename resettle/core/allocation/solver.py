@@ -842,9 +842,9 @@ def _optimise(
     # when the search below applies (more destinations than one neighbourhood holds), the
     # restricted MIP gets only a share of the time: on big or short instances it seldom
     # finishes, and the neighbourhood search turns the rest of the time into improvements
-    persons_search = _lns_size(inst, opts) < len(inst.dest_ids)
-    lns_applies = inst.n_cols > opts.lns_min_columns and persons_search
-    if filled and persons_search and persons_now < persons_bound - 1e-6 and clock() < deadline:
+    search_fits = _lns_size(inst, opts) < len(inst.dest_ids)  # a neighbourhood < the whole
+    lns_applies = inst.n_cols > opts.lns_min_columns and search_fits
+    if filled and search_fits and persons_now < persons_bound - 1e-6 and clock() < deadline:
         # the last few persons first, by neighbourhoods: the restricted MIP below then
         # works with persons held at their maximum and only the score to find (measured
         # on 3000x50 with places short: within 0.054 % of the bound in 5 s in half the

@@ -13,7 +13,12 @@ from resettle.casework.models import StageChange
 from resettle.casework.tests.helpers import fresh, hold, members
 from resettle.core.stages import HoldType
 from resettle.departures import services
-from resettle.departures.models import DepartureStatus, ManifestEntry, ManifestStatus
+from resettle.departures.models import (
+    Departure,
+    DepartureStatus,
+    ManifestEntry,
+    ManifestStatus,
+)
 from resettle.departures.tests.helpers import book, confirm, departure, ready, today
 from resettle.registry.models import Person, PersonStatus
 from resettle.testing.fixtures import SmallCamp
@@ -168,8 +173,13 @@ def test_a_mistaken_no_show_can_be_undone_while_boarding_is_open(camp: SmallCamp
     assert fresh(household).stage == "booked"
     undone = AuditEvent.objects.filter(action="departure.no_show_undone").latest("seq")
     assert undone.detail == {"household": str(household.pk), "passengers": 2}
-    # a household that meanwhile took another path does not come back silently
+    # a household that meanwhile took another path does not come back silently: its seats
+    # went to others, or a hold was placed
     services.no_show(actor=officer, departure=dep, person=second, reason="not at the gate")
+    Departure.objects.filter(pk=dep.pk).update(seats=1)
+    with pytest.raises(services.DepartureError, match=r"1 seats left; \S+ needs 2"):
+        services.undo_no_show(actor=officer, departure=dep, person=second)
+    Departure.objects.filter(pk=dep.pk).update(seats=10)
     hold(None, first, HoldType.SECURITY)
     with pytest.raises(services.DepartureError, match="security"):
         services.undo_no_show(actor=officer, departure=dep, person=second)

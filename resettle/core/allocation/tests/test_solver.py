@@ -191,8 +191,9 @@ def test_seating_polish_keeps_every_constraint_and_the_persons(problem: Allocati
 
 
 def test_seating_polish_trades_places_between_households_of_one_kind() -> None:
-    # the poor start seats C at DE and B at NO (score 10) and leaves A out; among the
-    # families of three the best seating of those two places is A at NO and C at DE (14)
+    # the poor start seats C at DE and B at NO (9 + 1, with the locked D's 1: 11) and leaves
+    # A out; among the families of three the best seating of those two places is A at NO
+    # and C at DE (5 + 9)
     problem = AllocationProblem(
         destinations=(Destination(id="DE", capacity={"persons": 3}),
                       Destination(id="NO", capacity={"persons": 5})),
