@@ -214,7 +214,13 @@ def _build_instance(problem: AllocationProblem) -> _Instance:
             common = set(cases[idx[0]].scores)
             for i in idx[1:]:
                 common &= set(cases[i].scores)
-            scores = {d: sum(cases[i].scores[d] for i in idx) for d in common}
+            # in the first case's order, not the set's: that one changes with the process's
+            # string hashing, and so would the columns and the answer for the same seed
+            scores = {
+                d: sum(cases[i].scores[d] for i in idx)
+                for d in cases[idx[0]].scores
+                if d in common
+            }
         if len(locks) > 1:
             unit_reason[u] = "linked households are locked to different destinations: " + (
                 ", ".join(sorted(str(x) for x in locks))
@@ -785,9 +791,13 @@ def _optimise(
     persons_cost = inst.unit_persons[inst.col_unit]
     weight = 1.0 + 2.0 * float(np.abs(inst.col_score).max(initial=0.0))
     add = opts.columns_added_per_unit
+    lp_started = clock()
     lp0_ok, _ = _solve_lp(
         master, inst.col_score + weight * persons_cost, -_INF, deadline, clock, add
     )
+    # a MIP over every unit cannot stop before its root LP, which costs about this much:
+    # one started with less time left overran the limit (3000 x 50: 0.12 s on 0.05 s)
+    lp_seconds = clock() - lp_started
     lp1_ok, duals1 = _solve_lp(master, persons_cost, -_INF, deadline, clock, add)
     persons_lp = float(master.h.getInfo().objective_function_value)
     persons_bound = duals1.bound
@@ -871,7 +881,7 @@ def _optimise(
     mip_deadline = (
         clock() + opts.mip_time_share * max(0.0, deadline - clock()) if lns_applies else deadline
     )
-    while clock() < mip_deadline and rounds < 3:
+    while clock() < mip_deadline - lp_seconds and rounds < 3:
         persons_optimal = persons_now >= persons_bound - 1e-6
         if persons_optimal and relative_gap(score_now, bound) <= opts.optimality_gap:
             break
@@ -928,9 +938,15 @@ def _optimise(
                 persons_bound = min(persons_bound, max(proven_persons, persons_now))
         if all_cols:
             break
-    method += f"+mip({rounds} round{'s' * (rounds != 1)})"
+    if rounds:
+        method += f"+mip({rounds} round{'s' * (rounds != 1)})"
     polished += _polish(inst, assign, classes)
-    if lns_applies and clock() < deadline and not good_enough(*_totals(inst, assign)):
+    # the search also takes the time a MIP could not have used
+    if (
+        (lns_applies or (search_fits and not rounds))
+        and clock() < deadline
+        and not good_enough(*_totals(inst, assign))
+    ):
         moves = _lns(
             inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough, classes
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,31 @@ def test_malformed_problem_exits_2_naming_the_field(tmp_path) -> None:
     assert "cases[1].size" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.slow
+def test_same_seed_same_answer_in_every_process(tmp_path) -> None:
+    """Python salts string hashing per process: nothing the answer depends on may iterate
+    a set of destination ids, or two runs with the same seed differ (ties show it first)."""
+    destinations = [{"id": f"D{d}", "capacity": {"persons": 9}} for d in range(6)]
+    cases = [
+        {"id": f"H{i:02d}", "size": 1 + i % 3, "scores": {f"D{d}": 1.0 for d in range(6)}}
+        for i in range(24)
+    ]
+    together = [[f"H{i:02d}", f"H{i + 1:02d}"] for i in range(0, 24, 2)]
+    problem_path = tmp_path / "p.json"
+    problem_path.write_text(json.dumps(
+        {"destinations": destinations, "cases": cases, "together": together}
+    ))
+    answers = set()
+    for hash_seed in ("1", "2", "3", "4"):
+        out = tmp_path / f"r{hash_seed}.json"
+        proc = subprocess.run(
+            [sys.executable, "-c", "from resettle.cli import main; main()", "allocate",
+             "--problem", str(problem_path), "--out", str(out), "--seed", "5"],
+            capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        answers.add(json.dumps(json.loads(out.read_text())["assignments"], sort_keys=True))
+    assert len(answers) == 1
