@@ -80,3 +80,26 @@ def test_same_seed_same_answer_in_every_process(tmp_path) -> None:
         assert proc.returncode == 0, proc.stderr
         answers.add(json.dumps(json.loads(out.read_text())["assignments"], sort_keys=True))
     assert len(answers) == 1
+
+
+@pytest.mark.slow
+def test_the_console_script_solves_without_starting_django(tmp_path) -> None:
+    problem_path = tmp_path / "p.json"
+    problem_path.write_text(json.dumps(ISSUE_EXAMPLE))
+    probe = (
+        "import sys\n"
+        "from resettle.cli import main\n"
+        "try:\n"
+        f"    main(['allocate', '--problem', {str(problem_path)!r}, '--out', "
+        f"{str(tmp_path / 'r.json')!r}])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print('django' in sys.modules, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+        timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == "False"
+    assert json.loads(proc.stdout)["status"] == "optimal"
