@@ -244,17 +244,21 @@ def _build_instance(problem: AllocationProblem) -> _Instance:
                 else "no compatible destination"
             )
             continue
-        fitting = 0
-        for dest_id, value in scores.items():
-            d = dest_index[dest_id]
-            if np.all(unit_usage[u] <= capacity[d] + 1e-9):
-                col_unit.append(u)
-                col_dest.append(d)
-                col_score.append(value)
-                fitting += 1
-        if fitting == 0:
-            unit_reason[u] = "too large for the capacity of every compatible destination"
-            unit_forced[u] = False
+        col_unit.extend([u] * len(scores))
+        col_dest.extend(dest_index[dest_id] for dest_id in scores)
+        col_score.extend(scores.values())
+    # a column exists only where the unit fits the destination's capacity at all; checked
+    # for all columns at once (one check per column cost 0.3 s on 100,000 columns)
+    units = np.asarray(col_unit, dtype=np.int64)
+    dests = np.asarray(col_dest, dtype=np.int64)
+    fits = np.all(unit_usage[units] <= capacity[dests] + 1e-9, axis=1)
+    offered = np.zeros(n_units, dtype=bool)
+    offered[units] = True
+    fitting = np.zeros(n_units, dtype=bool)
+    fitting[units[fits]] = True
+    for u in np.flatnonzero(offered & ~fitting).tolist():
+        unit_reason[u] = "too large for the capacity of every compatible destination"
+        unit_forced[u] = False
     return _Instance(
         dest_ids=dest_ids,
         dims=dims,
@@ -263,9 +267,9 @@ def _build_instance(problem: AllocationProblem) -> _Instance:
         unit_persons=unit_persons,
         unit_usage=unit_usage,
         unit_forced=unit_forced,
-        col_unit=np.asarray(col_unit, dtype=np.int64),
-        col_dest=np.asarray(col_dest, dtype=np.int64),
-        col_score=np.asarray(col_score, dtype=np.float64),
+        col_unit=units[fits],
+        col_dest=dests[fits],
+        col_score=np.asarray(col_score, dtype=np.float64)[fits],
         unit_reason=unit_reason,
         unit_lock=unit_lock,
     )
@@ -707,8 +711,10 @@ def solve(
     opts = options or SolveOptions()
     started = clock()
     # keep back a little time for writing the answer up (explanations, prices), so the
-    # result is returned within the limit rather than just after it
-    reserve = min(0.05 * float(time_limit), 0.02 + 1e-5 * len(problem.cases))
+    # result is returned within the limit rather than just after it (explanations for
+    # 3,000 households take about 0.09 s)
+    per_case = 4e-5 if explain else 1e-5
+    reserve = min(0.25 * float(time_limit), 0.02 + per_case * len(problem.cases))
     deadline = started + float(time_limit) - reserve
 
     inst = _build_instance(problem)
