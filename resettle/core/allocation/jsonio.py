@@ -7,6 +7,8 @@ so an officer can fix the file without reading code.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,9 +130,25 @@ def problem_to_dict(problem: AllocationProblem) -> dict[str, Any]:
     }
 
 
+def _write_whole(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` all or nothing: a crash or a full disk midway leaves
+    the previous file (or none), never half a manifest of placements."""
+    target = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def write_problem(problem: AllocationProblem, path: str | Path) -> None:
     """Write a problem file (compact: big instances are large)."""
-    Path(path).write_text(json.dumps(problem_to_dict(problem)), encoding="utf-8")
+    _write_whole(path, json.dumps(problem_to_dict(problem)))
 
 
 def result_to_dict(result: AllocationResult) -> dict[str, Any]:
@@ -200,4 +218,4 @@ def result_from_dict(data: object) -> AllocationResult:
 
 def write_result(result: AllocationResult, path: str | Path) -> None:
     """Write a result file (indented: people read it)."""
-    Path(path).write_text(json.dumps(result_to_dict(result), indent=1), encoding="utf-8")
+    _write_whole(path, json.dumps(result_to_dict(result), indent=1))

@@ -62,6 +62,8 @@ BoolArray = npt.NDArray[np.bool_]
 _INF = highspy.kHighsInf
 _TOL = 1e-7
 _HEURISTIC_EFFORT = 0.002
+_MIN_MIP_SECONDS = 0.05
+"""A MIP always gets this much; steps that would get less are not started."""
 _CUT_POOL_LIMIT = 50
 """HiGHS keeps up to 10,000 cuts by default; on these assignment models its root then spends
 most of a second separating them before the sub-MIP heuristic that finds the solutions.
@@ -628,7 +630,7 @@ def _solve_mip(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * int(cols.size)
 
     h = _new_highs(seed)
-    h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+    h.setOptionValue("time_limit", max(_MIN_MIP_SECONDS, float(time_limit)))
     h.setOptionValue("mip_abs_gap", abs_gap)
     h.setOptionValue("mip_rel_gap", rel_gap)
     h.setOptionValue("mip_heuristic_effort", _HEURISTIC_EFFORT)
@@ -817,7 +819,10 @@ def _optimise(
     x = master.values()
     _round(inst, master, x, assign)
     method = f"lp{'+colgen' if colgen else ''}({master.cols.size} cols)+rounding"
-    if clock() < deadline and _repair(inst, assign, weight, seed, deadline, clock):
+    # the repair gets a quarter of the time left, and is not worth starting on less
+    if clock() < deadline - 4 * _MIN_MIP_SECONDS and _repair(
+        inst, assign, weight, seed, deadline, clock
+    ):
         method += "+repair"
     resid = inst.capacity.copy()
     for u in np.flatnonzero(assign >= 0).tolist():
@@ -879,7 +884,8 @@ def _optimise(
         if moves:
             method += f"+lns-persons({moves})"
     # the MIP below then starts from the best seating of what the steps above placed
-    polished += _polish(inst, assign, classes)
+    if clock() < deadline:
+        polished += _polish(inst, assign, classes)
     persons_now, score_now = _totals(inst, assign)
     bound = bound_at(persons_now)
     extra = min(opts.restricted_mip_columns, max(200, inst.n_units // 2))
@@ -946,7 +952,8 @@ def _optimise(
             break
     if rounds:
         method += f"+mip({rounds} round{'s' * (rounds != 1)})"
-    polished += _polish(inst, assign, classes)
+    if clock() < deadline:
+        polished += _polish(inst, assign, classes)
     # the search also takes the time a MIP could not have used
     if (
         (lns_applies or (search_fits and not rounds))

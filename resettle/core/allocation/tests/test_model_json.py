@@ -91,3 +91,22 @@ def test_result_round_trip_with_explanations() -> None:
     assert back.assignments == result.assignments
     assert back.explanations == result.explanations
     assert back.bound_score == result.bound_score
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_result(tmp_path, monkeypatch) -> None:
+    from resettle.core.allocation import jsonio, write_result
+
+    problem = problem_from_dict(ISSUE_EXAMPLE)
+    first = solve(problem, time_limit=5, seed=0)
+    path = tmp_path / "r.json"
+    write_result(first, path)
+    before = path.read_bytes()
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jsonio.os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_result(solve(problem, time_limit=5, seed=1, explain=True), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
