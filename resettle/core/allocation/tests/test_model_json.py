@@ -94,7 +94,9 @@ def test_result_round_trip_with_explanations() -> None:
 
 
 def test_a_write_that_fails_midway_leaves_the_previous_result(tmp_path, monkeypatch) -> None:
-    from resettle.core.allocation import jsonio, write_result
+    import os
+
+    from resettle.core.allocation import write_result
 
     problem = problem_from_dict(ISSUE_EXAMPLE)
     first = solve(problem, time_limit=5, seed=0)
@@ -105,7 +107,7 @@ def test_a_write_that_fails_midway_leaves_the_previous_result(tmp_path, monkeypa
     def disk_full(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(jsonio.os, "fsync", disk_full)
+    monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
         write_result(solve(problem, time_limit=5, seed=1, explain=True), path)
     assert path.read_bytes() == before
