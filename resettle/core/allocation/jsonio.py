@@ -134,7 +134,7 @@ def _write_whole(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` all or nothing: a crash or a full disk midway leaves
     the previous file (or none), never half a manifest of placements."""
     target = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
