@@ -679,6 +679,34 @@ def _totals(inst: _Instance, assign: IntArray) -> tuple[float, float]:
     return persons, score
 
 
+def _score_step(scores: FloatArray) -> float:
+    """The largest step every score is a whole multiple of (down to 0.0001), else 0.
+
+    Every total score is then a multiple of it too, so a bound can be rounded down to
+    it: with whole-number scores (ranked preferences, counts of ties) an LP bound of
+    12392.35 proves 12392, and an answer of 12392 is optimal.
+    """
+    if scores.size == 0:
+        return 0.0
+    for digits in range(5):
+        scaled = scores * 10.0**digits
+        whole = np.round(scaled)
+        if np.all(np.abs(scaled - whole) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            nonzero = np.abs(whole[whole != 0]).astype(np.int64)
+            if nonzero.size == 0:
+                return 0.0
+            return float(np.gcd.reduce(nonzero)) / 10.0**digits
+    return 0.0
+
+
+def _round_down_to(bound: float, step: float) -> float:
+    """``bound`` rounded down to a multiple of ``step`` (a hair of float error allowed)."""
+    if step <= 0 or not math.isfinite(bound):
+        return bound
+    steps = bound / step
+    return math.floor(steps + 1e-7 + 1e-12 * abs(steps)) * step
+
+
 def _violations(inst: _Instance, assign: IntArray) -> str:
     used = np.zeros_like(inst.capacity)
     for u in np.flatnonzero(assign >= 0).tolist():
@@ -740,7 +768,7 @@ def solve(
     if problems:
         raise RuntimeError(f"internal error, infeasible assignment: {problems}")
     persons, score = _totals(inst, assign)
-    score_bound = max(score_bound, score)
+    score_bound = max(_round_down_to(score_bound, _score_step(inst.col_score)), score)
     persons_bound = max(persons_bound, persons)
     # both bounds are proven whatever path produced them, so they alone decide the status
     optimal = (
@@ -845,9 +873,12 @@ def _optimise(
     def bound_at(persons: float) -> float:
         return duals2.bound + lam * max(0.0, persons_req - persons)
 
+    step = _score_step(inst.col_score)
+
     def good_enough(persons: float, score: float) -> bool:
         return persons >= persons_bound - 1e-6 and (
-            relative_gap(score, bound_at(persons)) <= opts.optimality_gap
+            relative_gap(score, _round_down_to(bound_at(persons), step))
+            <= opts.optimality_gap
         )
 
     # MIP over the columns within delta of the LP optimum (reduced costs of the score LP),

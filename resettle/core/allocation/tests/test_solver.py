@@ -329,3 +329,37 @@ def test_bad_arguments_are_refused() -> None:
         solve(problem, time_limit=1, seed=1.5)  # type: ignore[arg-type]
     empty = solve(problem, time_limit=1, seed=0)
     assert empty.status == "optimal" and empty.assignments == {}
+
+
+def test_the_score_step_is_the_largest_all_scores_share() -> None:
+    from resettle.core.allocation.solver import _round_down_to, _score_step
+
+    assert _score_step(np.array([1.0, 2.0, 3.0])) == 1.0
+    assert _score_step(np.array([0.5, 1.5, 3.0])) == 0.5
+    assert _score_step(np.array([4.0, -6.0])) == 2.0
+    assert _score_step(np.array([0.1234, 0.3])) == pytest.approx(0.0002)
+    assert _score_step(np.array([np.pi, 1.0])) == 0.0  # no step: bounds stay as they are
+    assert _round_down_to(12392.354, 1.0) == 12392.0
+    assert _round_down_to(12392.0 - 1e-10, 1.0) == 12392.0  # float error is not a step
+    assert _round_down_to(10.74, 0.5) == 10.5
+    assert _round_down_to(7.3, 0.0) == 7.3
+
+
+def test_whole_number_scores_give_a_whole_number_bound() -> None:
+    """Every total of whole-number scores is whole, so the proven bound is rounded down."""
+    base = generate(InstanceSpec(600, 12, structure="uniform", density=0.5, together_share=0.1,
+                                 places_ratio=0.9), seed=8)
+    problem = AllocationProblem(
+        destinations=base.destinations,
+        cases=tuple(
+            Case(c.id, c.size, usage=c.usage, locked=c.locked,
+                 scores={d: float(round(v)) for d, v in c.scores.items()})
+            for c in base.cases
+        ),
+        together=base.together,
+    )
+    for limit in (0.3, 5.0):
+        result = solve(problem, time_limit=limit, seed=0)
+        assert_valid(problem, result)
+        assert result.bound_score == int(result.bound_score)
+        assert result.bound_score >= result.score
