@@ -929,7 +929,9 @@ def _optimise(
     )
     while clock() < mip_deadline - lp_seconds and rounds < 3:
         persons_optimal = persons_now >= persons_bound - 1e-6
-        if persons_optimal and relative_gap(score_now, bound) <= opts.optimality_gap:
+        if persons_optimal and (
+            relative_gap(score_now, _round_down_to(bound, step)) <= opts.optimality_gap
+        ):
             break
         rounds += 1
         if not persons_optimal and rounds > 1 and n_cols <= opts.max_restricted_mip_columns:
