@@ -768,7 +768,7 @@ def solve(
     if problems:
         raise RuntimeError(f"internal error, infeasible assignment: {problems}")
     persons, score = _totals(inst, assign)
-    score_bound = max(_round_down_to(score_bound, _score_step(inst.col_score)), score)
+    score_bound = max(score_bound, score)
     persons_bound = max(persons_bound, persons)
     # both bounds are proven whatever path produced them, so they alone decide the status
     optimal = (
@@ -1007,7 +1007,7 @@ def _optimise(
         method += f"+polish({polished})"
     if not (lp0_ok and lp1_ok and lp2_ok):
         method += " [LP stopped at time limit]"
-    return persons_bound, bound, method
+    return persons_bound, _round_down_to(bound, step), method
 
 
 def _repair(
