@@ -17,10 +17,10 @@ from resettle.core.allocation.tests.test_model_json import ISSUE_EXAMPLE
 ROOT = Path(__file__).resolve().parents[4]
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from resettle.cli import main; main()", "allocate", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False, env=env,
     )
 
 
@@ -71,12 +71,8 @@ def test_same_seed_same_answer_in_every_process(tmp_path) -> None:
     answers = set()
     for hash_seed in ("1", "2", "3", "4"):
         out = tmp_path / f"r{hash_seed}.json"
-        proc = subprocess.run(
-            [sys.executable, "-c", "from resettle.cli import main; main()", "allocate",
-             "--problem", str(problem_path), "--out", str(out), "--seed", "5"],
-            capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        )
+        proc = run("--problem", str(problem_path), "--out", str(out), "--seed", "5",
+                   env={**os.environ, "PYTHONHASHSEED": hash_seed})
         assert proc.returncode == 0, proc.stderr
         answers.add(json.dumps(json.loads(out.read_text())["assignments"], sort_keys=True))
     assert len(answers) == 1
@@ -122,3 +118,18 @@ def test_a_limit_used_up_by_reading_still_gives_a_valid_answer(tmp_path) -> None
     assert_valid(problem, result)
     summary = json.loads(proc.stdout)
     assert summary["seconds"] < summary["command_seconds"]
+
+
+@pytest.mark.slow
+def test_the_limit_counts_from_the_process_start() -> None:
+    """The interpreter's own start-up, before any line of ours, is on the clock too."""
+    probe = (
+        "import time\n"
+        "from resettle.cli import _process_started\n"
+        "print(time.perf_counter() - _process_started())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=True)
+    age = float(proc.stdout)
+    # start-up and the import took tens of milliseconds; a failed read of /proc gives ~0
+    assert 0.001 < age < 60
