@@ -1,0 +1,306 @@
+"""Ejection chains: place left-out households by moving others out of their way.
+
+With places short, rounding the LP leaves a few households out while places are left
+elsewhere: the places left are at destinations those households may not go to, and the
+destinations they may go to are full.  Placing one means moving a household out of its
+way to a destination with room, sometimes through a second move, sometimes several
+households at once, or leaving a smaller one out.  A MIP finds such moves only if its
+neighbourhood holds exactly the right destinations; searched directly they take
+milliseconds.  Measured on six sparse 3000 x 50 instances with places short: the
+rounding and repair ended 20-28 persons below the optimum, and these chains closed all
+but 0-12 of them in 0.04-0.17 s, where the fill MIP took 0.2-0.9 s for 0-10.
+
+Persons come first: a chain is taken if it places more persons, the best-scoring chain
+among those that place the most.  The score lost on the way is the later steps' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from resettle.core.allocation.solver import _Instance
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_EPS = 1e-9
+_MOST_MOVED_OUT = 8
+"""Households moved out of one destination to make room for one coming in."""
+
+Move = tuple[int, int]  # (unit, column or -1 for left out)
+
+
+@dataclass(slots=True)
+class _Chain:
+    persons: float
+    score: float
+    moves: list[Move]
+
+
+@dataclass(slots=True)
+class _State:
+    """Where everything is, and where each placed household could go as things stand."""
+
+    unit_dest: IntArray
+    resid: FloatArray  # capacity left, [n_dest, n_dims]; unbounded as a large number
+    score_now: FloatArray  # each unit's current score (0 when unplaced)
+    direct_col: IntArray  # best column elsewhere where the unit fits now, or -1
+    direct_gain: FloatArray  # its score change, -inf when there is none
+    at: list[IntArray]  # movable units placed at each destination
+    movers: IntArray  # units with a direct move, grouped by their current destination
+    movers_start: IntArray  # [n_dest + 1] offsets into ``movers``
+
+
+def _state(inst: _Instance, assign: IntArray, movable: BoolArray) -> _State:
+    n_u, n_d = inst.n_units, len(inst.dest_ids)
+    usage, col_unit = inst.unit_usage, inst.col_unit
+    placed = np.flatnonzero(assign >= 0)
+    unit_dest = np.full(n_u, -1, dtype=np.int64)
+    unit_dest[placed] = inst.col_dest[assign[placed]]
+    resid = inst.capacity.copy()
+    np.subtract.at(resid, unit_dest[placed], usage[placed])
+    resid = np.where(np.isfinite(resid), resid, 1e18)
+    score_now = np.zeros(n_u)
+    score_now[placed] = inst.col_score[assign[placed]]
+    ok = movable[col_unit] & (unit_dest[col_unit] >= 0) & (inst.col_dest != unit_dest[col_unit])
+    ok &= np.all(usage[col_unit] <= resid[inst.col_dest] + _EPS, axis=1)
+    cols = np.flatnonzero(ok)
+    gain = inst.col_score[cols] - score_now[col_unit[cols]]
+    order = np.lexsort((-gain, col_unit[cols]))
+    cols, gain = cols[order], gain[order]
+    first = np.ones(cols.size, dtype=bool)
+    first[1:] = col_unit[cols][1:] != col_unit[cols][:-1]
+    direct_col = np.full(n_u, -1, dtype=np.int64)
+    direct_gain = np.full(n_u, -np.inf)
+    direct_col[col_unit[cols[first]]] = cols[first]
+    direct_gain[col_unit[cols[first]]] = gain[first]
+    here = placed[movable[placed]]
+    here = here[np.argsort(unit_dest[here], kind="stable")]
+    bounds = np.searchsorted(unit_dest[here], np.arange(n_d + 1))
+    at = [here[bounds[d] : bounds[d + 1]] for d in range(n_d)]
+    movers = here[direct_col[here] >= 0]
+    movers_start = np.searchsorted(unit_dest[movers], np.arange(n_d + 1)).astype(np.int64)
+    return _State(unit_dest, resid, score_now, direct_col, direct_gain, at, movers, movers_start)
+
+
+def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """The concatenated ranges ``[starts[i], starts[i] + counts[i])``."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = starts - np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.asarray(np.repeat(shift, counts) + np.arange(total), dtype=np.int64)
+
+
+def place_by_chains(
+    inst: _Instance,
+    assign: IntArray,
+    persons_bound: float,
+    deadline: float,
+    clock: Callable[[], float],
+    seed: int,
+) -> int:
+    """Place left-out units by chains of moves, until no chain is left, the persons meet
+    ``persons_bound`` or the deadline; returns the number of chains applied."""
+    n_u = inst.n_units
+    unit_start = np.searchsorted(inst.col_unit, np.arange(n_u + 1)).astype(np.int64)
+    placeable = np.zeros(n_u, dtype=bool)
+    placeable[inst.col_unit] = True
+    placeable[list(inst.unit_reason)] = False
+    movable = placeable & ~inst.unit_forced
+    persons, usage = inst.unit_persons, inst.unit_usage
+    rng = np.random.default_rng(seed)
+    applied = 0
+    # chains that leave a household out are tried only when no other is left: taken
+    # early they block better ones (measured: 9,042 persons instead of 9,049)
+    leave_out = False
+    while clock() < deadline:
+        state = _state(inst, assign, movable)
+        todo = np.flatnonzero(placeable & (assign < 0))
+        todo = todo[np.lexsort((rng.random(todo.size), -persons[todo]))]
+        # a unit no chain can place is skipped for every unit no smaller with the same
+        # destinations (as long as nothing moved)
+        failed: dict[bytes, list[FloatArray]] = {}
+        moved = False
+        for u in todo.tolist():
+            if clock() >= deadline or float(persons[assign >= 0].sum()) >= persons_bound - 1e-6:
+                return applied
+            key = inst.col_dest[unit_start[u] : unit_start[u + 1]].tobytes()
+            if any(bool(np.all(usage[u] >= seen - _EPS)) for seen in failed.get(key, ())):
+                continue
+            chain = _best_chain(inst, u, unit_start, state, leave_out)
+            if chain is None or chain.persons <= 0 or not _apply(inst, assign, state, chain):
+                failed.setdefault(key, []).append(usage[u])
+                continue
+            applied += 1
+            moved = True
+            state = _state(inst, assign, movable)
+            failed.clear()
+        if moved:
+            leave_out = False
+        elif leave_out:
+            break
+        else:
+            leave_out = True
+    return applied
+
+
+def _apply(inst: _Instance, assign: IntArray, state: _State, chain: _Chain) -> bool:
+    """Carry out ``chain`` if every capacity still holds (it should; checked anyway)."""
+    resid = state.resid.copy()
+    for unit, col in chain.moves:
+        if assign[unit] >= 0:
+            resid[inst.col_dest[assign[unit]]] += inst.unit_usage[unit]
+        if col >= 0:
+            resid[inst.col_dest[col]] -= inst.unit_usage[unit]
+    if np.any(resid < -1e-6):
+        return False
+    for unit, col in chain.moves:
+        assign[unit] = col
+    return True
+
+
+def _best_chain(
+    inst: _Instance, u: int, unit_start: IntArray, state: _State, leave_out: bool
+) -> _Chain | None:
+    """The best chain that places ``u``: straight in, one household moved or left out,
+    two moved in a row, or several moved out of one destination."""
+    usage, persons, col_dest = inst.unit_usage, inst.unit_persons, inst.col_dest
+    best: _Chain | None = None
+
+    def offer(chain: _Chain | None) -> None:
+        nonlocal best
+        if chain is not None and (
+            best is None or (chain.persons, chain.score) > (best.persons, best.score)
+        ):
+            best = chain
+
+    blocked: list[tuple[int, int, float, IntArray]] = []
+    for j in range(int(unit_start[u]), int(unit_start[u + 1])):
+        d, s_u = int(col_dest[j]), float(inst.col_score[j])
+        need = usage[u] - state.resid[d]
+        if np.all(need <= _EPS):
+            offer(_Chain(persons[u], s_u, [(u, j)]))
+            continue
+        here = state.at[d]
+        if here.size == 0:
+            continue
+        blocked.append((j, d, s_u, here))
+        one = here[np.all(usage[here] >= need - _EPS, axis=1)]
+        if one.size == 0:
+            continue
+        gains = state.direct_gain[one]
+        if np.isfinite(gains).any():
+            i = int(np.argmax(gains))
+            v = int(one[i])
+            moves = [(u, j), (v, int(state.direct_col[v]))]
+            offer(_Chain(persons[u], s_u + float(gains[i]), moves))
+        smaller = one[persons[one] < persons[u]]
+        if smaller.size:
+            v = int(smaller[np.lexsort((-state.score_now[smaller], persons[smaller]))[-1]])
+            offer(_Chain(persons[u] - persons[v], s_u - state.score_now[v], [(u, j), (v, -1)]))
+        offer(_two_moves(inst, u, j, d, s_u, one, unit_start, state))
+    if best is None or best.persons < persons[u]:
+        for j, d, s_u, here in blocked:
+            offer(_make_room(inst, u, j, d, s_u, here, unit_start, state, leave_out))
+    return best
+
+
+def _two_moves(
+    inst: _Instance,
+    u: int,
+    j: int,
+    d: int,
+    s_u: float,
+    candidates: IntArray,
+    unit_start: IntArray,
+    state: _State,
+) -> _Chain | None:
+    """``u`` into ``d``, a household ``v`` of ``d`` into ``d2``, one ``w`` of ``d2`` on to
+    where it fits now; all pairs (v, d2) at once."""
+    usage, col_dest = inst.unit_usage, inst.col_dest
+    counts = unit_start[candidates + 1] - unit_start[candidates]
+    vs = np.repeat(candidates, counts)
+    cols = _ranges(unit_start[candidates], counts)
+    d2 = col_dest[cols]
+    n_movers = state.movers_start[d2 + 1] - state.movers_start[d2]
+    keep = (n_movers > 0) & (d2 != d) & (d2 != state.unit_dest[vs])
+    vs, cols, d2, n_movers = vs[keep], cols[keep], d2[keep], n_movers[keep]
+    if vs.size == 0:
+        return None
+    pair = np.repeat(np.arange(vs.size), n_movers)
+    ws = state.movers[_ranges(state.movers_start[d2], n_movers)]
+    fits = np.all(usage[ws] >= usage[vs[pair]] - state.resid[d2[pair]] - _EPS, axis=1)
+    fits &= col_dest[state.direct_col[ws]] != d  # d's room has changed
+    if not fits.any():
+        return None
+    gain = inst.col_score[cols[pair]] - state.score_now[vs[pair]] + state.direct_gain[ws]
+    i = int(np.argmax(np.where(fits, gain, -np.inf)))
+    v, j2, w = int(vs[pair[i]]), int(cols[pair[i]]), int(ws[i])
+    return _Chain(
+        inst.unit_persons[u],
+        s_u + float(gain[i]),
+        [(u, j), (v, j2), (w, int(state.direct_col[w]))],
+    )
+
+
+def _make_room(
+    inst: _Instance,
+    u: int,
+    j: int,
+    d: int,
+    s_u: float,
+    here: IntArray,
+    unit_start: IntArray,
+    state: _State,
+    leave_out: bool,
+) -> _Chain | None:
+    """Move households out of ``d`` one by one, the one covering most of what ``u`` still
+    lacks first, each to the best place where it fits; with ``leave_out``, leave one out
+    when none can move, as long as persons are still gained."""
+    usage, persons, col_dest = inst.unit_usage, inst.unit_persons, inst.col_dest
+    need = usage[u] - state.resid[d]
+    resid = state.resid.copy()
+    chain = _Chain(persons[u], s_u, [(u, j)])
+    taken = np.zeros(here.size, dtype=bool)
+    can_move = state.direct_col[here] >= 0
+    for _ in range(_MOST_MOVED_OUT):
+        short = need > _EPS
+        if not short.any():
+            return chain
+        cover = (np.minimum(usage[here][:, short], need[short]) / need[short]).sum(axis=1)
+        cover[taken] = -1.0
+        picked = -1
+        for i in np.argsort(-np.where(can_move, cover, -1.0), kind="stable")[:6].tolist():
+            if cover[i] <= 0 or not can_move[i]:
+                break
+            v = int(here[i])
+            cols = np.arange(unit_start[v], unit_start[v + 1])
+            dests = col_dest[cols]
+            fit = (dests != d) & np.all(usage[v] <= resid[dests] + _EPS, axis=1)
+            if fit.any():
+                j2 = int(cols[fit][np.argmax(inst.col_score[cols[fit]])])
+                resid[col_dest[j2]] -= usage[v]
+                chain.moves.append((v, j2))
+                chain.score += float(inst.col_score[j2]) - state.score_now[v]
+                picked = i
+                break
+        if picked < 0:
+            i = int(np.argmax(cover))
+            v = int(here[i])
+            if not leave_out or cover[i] <= 0 or chain.persons - persons[v] <= 0:
+                return None
+            chain.moves.append((v, -1))
+            chain.score -= state.score_now[v]
+            chain.persons -= persons[v]
+            picked = i
+        taken[picked] = True
+        need = need - usage[here[picked]]
+    return chain if not (need > _EPS).any() else None

@@ -1,0 +1,125 @@
+"""Ejection chains: they only ever add persons, and never break a hard constraint."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+
+from resettle.core.allocation import AllocationProblem, Case, Destination, solver
+from resettle.core.allocation.chains import place_by_chains
+from resettle.core.allocation.tests.test_solver import _instance_and_greedy, tiny_problems
+
+
+def _where(
+    problem: AllocationProblem, inst: solver._Instance, assign: np.ndarray
+) -> dict[str, str]:
+    return {
+        problem.cases[i].id: inst.dest_ids[inst.col_dest[assign[u]]]
+        for u in np.flatnonzero(assign >= 0).tolist()
+        for i in inst.unit_cases[u]
+    }
+
+
+def _chains(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> int:
+    return place_by_chains(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
+
+
+def _start(
+    problem: AllocationProblem, placed: dict[str, str]
+) -> tuple[solver._Instance, np.ndarray]:
+    """The array form with the households in ``placed`` seated there, the rest left out."""
+    inst = solver._build_instance(problem)
+    solver._admit_locks(inst)
+    assign = np.full(inst.n_units, -1, dtype=np.int64)
+    ids = [c.id for c in problem.cases]
+    for case_id, dest_id in placed.items():
+        u = next(u for u, members in enumerate(inst.unit_cases) if ids.index(case_id) in members)
+        d = inst.dest_ids.index(dest_id)
+        assign[u] = int(np.flatnonzero((inst.col_unit == u) & (inst.col_dest == d))[0])
+    assert solver._violations(inst, assign) == ""
+    return inst, assign
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=6))
+def test_chains_keep_every_constraint_and_never_lose_persons(problem: AllocationProblem) -> None:
+    inst, assign = _instance_and_greedy(problem)
+    persons = solver._totals(inst, assign)[0]
+    locked = assign[inst.unit_forced].copy()
+    applied = _chains(inst, assign)
+    assert solver._violations(inst, assign) == ""
+    after = solver._totals(inst, assign)[0]
+    assert after >= persons
+    assert (after > persons) == (applied > 0)
+    assert np.array_equal(assign[inst.unit_forced], locked)
+
+
+def test_a_household_moves_aside_for_one_that_can_go_nowhere_else() -> None:
+    # A may go to DE or NO and sits at DE; B may go only to DE, which is full
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 4})),
+        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
+               Case(id="B", size=4, scores={"DE": 1.0})),
+    )
+    inst, assign = _start(problem, {"A": "DE"})
+    assert _chains(inst, assign) == 1
+    assert _where(problem, inst, assign) == {"A": "NO", "B": "DE"}
+
+
+def test_two_moves_in_a_row() -> None:
+    # C only fits DE (full with A); A can only go on to NO (full with B); B to FI
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 3}),
+                      Destination(id="NO", capacity={"persons": 3}),
+                      Destination(id="FI", capacity={"persons": 3})),
+        cases=(Case(id="A", size=3, scores={"DE": 1.0, "NO": 1.0}),
+               Case(id="B", size=3, scores={"NO": 1.0, "FI": 1.0}),
+               Case(id="C", size=3, scores={"DE": 1.0})),
+    )
+    inst, assign = _start(problem, {"A": "DE", "B": "NO"})
+    assert _chains(inst, assign) == 1
+    assert _where(problem, inst, assign) == {"A": "NO", "B": "FI", "C": "DE"}
+
+
+def test_several_move_out_to_make_room_for_a_large_family() -> None:
+    # the family of six fits only DE, where three couples sit that may also go to NO
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 6}),
+                      Destination(id="NO", capacity={"persons": 6})),
+        cases=(*(Case(id=f"C{i}", size=2, scores={"DE": 1.0, "NO": 1.0}) for i in range(3)),
+               Case(id="F", size=6, scores={"DE": 1.0})),
+    )
+    inst, assign = _start(problem, {"C0": "DE", "C1": "DE", "C2": "DE"})
+    assert _chains(inst, assign) == 1
+    assert _where(problem, inst, assign) == {"C0": "NO", "C1": "NO", "C2": "NO", "F": "DE"}
+
+
+def test_a_smaller_household_is_left_out_only_when_persons_gain() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 5}),),
+        cases=(Case(id="S", size=3, scores={"DE": 9.0}),
+               Case(id="L", size=5, scores={"DE": 1.0})),
+    )
+    inst, assign = _start(problem, {"S": "DE"})
+    assert _chains(inst, assign) == 1
+    assert _where(problem, inst, assign) == {"L": "DE"}
+    assert _chains(inst, assign) == 0  # the other way round would lose persons
+
+
+def test_locked_households_stay_and_the_bound_stops_the_search() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 8})),
+        cases=(Case(id="A", size=4, scores={"DE": 1.0, "NO": 1.0}, locked="DE"),
+               Case(id="B", size=4, scores={"DE": 1.0}),
+               Case(id="C", size=2, scores={"NO": 1.0}),
+               Case(id="D", size=2, scores={"NO": 1.0})),
+    )
+    inst, assign = _start(problem, {"A": "DE"})
+    assert _chains(inst, assign, bound=6.0) == 1  # stops at 6 persons, D stays out
+    assert solver._totals(inst, assign)[0] == 6.0
+    assert _where(problem, inst, assign)["A"] == "DE"
+    assert "B" not in _where(problem, inst, assign)
