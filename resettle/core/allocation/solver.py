@@ -877,9 +877,10 @@ def _optimise(
     # the bulk of the persons still missing by ejection chains (milliseconds, where the
     # fill's MIP took tenths of a second for fewer); the last few are left to the
     # neighbourhoods, which place them without giving score away (chains placing the last
-    # person cost 0.05-0.1 % of the score on a dense instance)
+    # person cost 0.05-0.1 % of the score on a dense instance).  Only where the fill ran:
+    # where it is too big to run (10000 x 100), so are the chains' passes over every unit
     chain_target = persons_bound - _CHAINS_LEAVE
-    if _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
+    if filled and _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
         chains = place_by_chains(
             inst, assign, chain_target, clock() + opts.chain_share * (deadline - clock()),
             clock, seed,
