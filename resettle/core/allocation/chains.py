@@ -204,7 +204,8 @@ def _best_chain(
             offer(_Chain(persons[u], s_u + float(gains[i]), moves))
         smaller = one[persons[one] < persons[u]]
         if smaller.size:
-            v = int(smaller[np.lexsort((-state.score_now[smaller], persons[smaller]))[-1]])
+            # the most persons gained, then the least score lost
+            v = int(smaller[np.lexsort((state.score_now[smaller], persons[smaller]))[0]])
             offer(_Chain(persons[u] - persons[v], s_u - state.score_now[v], [(u, j), (v, -1)]))
         offer(_two_moves(inst, u, j, d, s_u, one, unit_start, state))
     if best is None or best.persons < persons[u]:
