@@ -1306,6 +1306,12 @@ def _lns(
         # sparse, places short: the persons bound in 8 of 8 runs, against 7 of 9)
         k_now = k if not short else min(n_d, k + stale // 5)
         left_out = np.flatnonzero(free_left)
+        if left_out.size > opts.lns_units:
+            # where hundreds are left out (places short in another dimension than persons)
+            # a neighbourhood with all of them took 0.14-0.24 s instead of 0.02-0.04 s
+            left_out = np.sort(rng.choice(left_out, opts.lns_units, replace=False))
+            free_left = np.zeros(inst.n_units, dtype=bool)
+            free_left[left_out] = True
         chosen: list[int] = []
         toward_room = False
         if short and left_out.size and rounds % 2:
