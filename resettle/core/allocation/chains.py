@@ -125,19 +125,19 @@ def place_by_chains(
         state = _state(inst, assign, movable)
         todo = np.flatnonzero(placeable & (assign < 0))
         todo = todo[np.lexsort((rng.random(todo.size), -persons[todo]))]
-        # a unit no chain can place is skipped for every unit no smaller with the same
-        # destinations (as long as nothing moved)
-        failed: dict[bytes, list[FloatArray]] = {}
+        # a unit no chain can place is skipped for every other with the same usage and
+        # destinations, as long as nothing moved: no chain can place it either
+        failed: set[bytes] = set()
         moved = False
         for u in todo.tolist():
             if clock() >= deadline or float(persons[assign >= 0].sum()) >= persons_bound - 1e-6:
                 return applied
-            key = inst.col_dest[unit_start[u] : unit_start[u + 1]].tobytes()
-            if any(bool(np.all(usage[u] >= seen - _EPS)) for seen in failed.get(key, ())):
+            key = usage[u].tobytes() + inst.col_dest[unit_start[u] : unit_start[u + 1]].tobytes()
+            if key in failed:
                 continue
             chain = _best_chain(inst, u, unit_start, state, leave_out)
             if chain is None or chain.persons <= 0 or not _apply(inst, assign, state, chain):
-                failed.setdefault(key, []).append(usage[u])
+                failed.add(key)
                 continue
             applied += 1
             moved = True

@@ -19,7 +19,8 @@ Method (see docs/allocation.md for the reasoning and measured figures):
    in the capacity left, then greedy) is the MIP's start and the fallback if the time
    budget runs out.  When places are short and the rounding lost persons, a "fill" MIP
    frees the households at destinations with places left (and the unplaced ones) so the
-   places are filled exactly.
+   places are filled exactly, and ejection chains (``chains.py``) place most of the
+   households still left out by moving others out of their way.
 5. On big instances (above 30,000 columns) the restricted MIP gets a share of the time and
    a large-neighbourhood search re-solves a few destinations at a time with the rest.
 6. Between the steps, households of one kind (same usage, same persons) are re-seated
