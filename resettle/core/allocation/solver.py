@@ -97,7 +97,7 @@ class SolveOptions:
     fill_units: int = 2_000
     """The fill runs only when the destinations with places left hold at most this many."""
     chain_share: float = 0.3
-    """Share of the time left for the ejection chains after rounding (persons short)."""
+    """Share of the time left for the ejection chains after the fill (persons short)."""
     fill_share: float = 0.45
     """Share of the time left for the persons-first fill after rounding (places short)."""
     lns_persons_share: float = 0.9
