@@ -1251,7 +1251,8 @@ def _lns(
     over all units finds such exact fills slowly, a 5-destination MIP finds them at once.
     A neighbourhood changes how many of each kind of household a destination holds; the
     seating polish (``_polish``) then re-seats every kind across all destinations, as
-    often as it costs at most a fifth of the search's time.
+    often as it costs at most a fifth of the search's time.  While persons are short, the
+    rounds take turns: from a place left, from a left-out household, for the score.
     Stops when ``good_enough``, when a full sweep brings nothing, or at the deadline.
     Returns the number of improving rounds.
     """
@@ -1368,13 +1369,13 @@ def _lns(
             # exact persons-first weight within the neighbourhood
             objective = inst.col_score + _persons_first_weight(inst, cols) * persons_cost
             lower = -_INF
-        began = clock()
+        mip_started = clock()
         out = _solve_mip(
             inst, cols, objective, lower, inst.unit_forced & freed, start,
             min(opts.lns_mip_seconds, deadline - clock()), seed,
             0.1 * opts.optimality_gap * max(1.0, abs(score_now)), 0.0, neighbourhood=True,
         )
-        mip_seconds.append(clock() - began)
+        mip_seconds.append(clock() - mip_started)
         stale += 1
         if out.assign is not None and _keep_if_better(inst, assign, freed, out.assign):
             improved += 1
