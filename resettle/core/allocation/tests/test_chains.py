@@ -123,3 +123,17 @@ def test_locked_households_stay_and_the_bound_stops_the_search() -> None:
     assert solver._totals(inst, assign)[0] == 6.0
     assert _where(problem, inst, assign)["A"] == "DE"
     assert "B" not in _where(problem, inst, assign)
+
+
+def test_nothing_moves_once_the_deadline_has_passed() -> None:
+    problem = AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 4})),
+        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
+               Case(id="B", size=4, scores={"DE": 1.0})),
+    )
+    inst, assign = _start(problem, {"A": "DE"})
+    before = assign.copy()
+    expired = time.perf_counter() - 1.0
+    assert place_by_chains(inst, assign, 1e9, expired, time.perf_counter, 1) == 0
+    assert np.array_equal(assign, before)
