@@ -58,6 +58,8 @@ class _State:
     at: list[IntArray]  # movable units placed at each destination
     movers: IntArray  # units with a direct move, grouped by their current destination
     movers_start: IntArray  # [n_dest + 1] offsets into ``movers``
+    outs: IntArray  # every column out of its unit's destination, grouped by that destination
+    outs_start: IntArray  # [n_dest + 1] offsets into ``outs``
 
 
 def _state(inst: _Instance, assign: IntArray, movable: BoolArray) -> _State:
@@ -72,6 +74,9 @@ def _state(inst: _Instance, assign: IntArray, movable: BoolArray) -> _State:
     score_now = np.zeros(n_u)
     score_now[placed] = inst.col_score[assign[placed]]
     ok = movable[col_unit] & (unit_dest[col_unit] >= 0) & (inst.col_dest != unit_dest[col_unit])
+    outs = np.flatnonzero(ok)
+    outs = outs[np.argsort(unit_dest[col_unit[outs]], kind="stable")]
+    outs_start = np.searchsorted(unit_dest[col_unit[outs]], np.arange(n_d + 1)).astype(np.int64)
     ok &= np.all(usage[col_unit] <= resid[inst.col_dest] + _EPS, axis=1)
     cols = np.flatnonzero(ok)
     gain = inst.col_score[cols] - score_now[col_unit[cols]]
@@ -89,7 +94,18 @@ def _state(inst: _Instance, assign: IntArray, movable: BoolArray) -> _State:
     at = [here[bounds[d] : bounds[d + 1]] for d in range(n_d)]
     movers = here[direct_col[here] >= 0]
     movers_start = np.searchsorted(unit_dest[movers], np.arange(n_d + 1)).astype(np.int64)
-    return _State(unit_dest, resid, score_now, direct_col, direct_gain, at, movers, movers_start)
+    return _State(
+        unit_dest,
+        resid,
+        score_now,
+        direct_col,
+        direct_gain,
+        at,
+        movers,
+        movers_start,
+        outs,
+        outs_start,
+    )
 
 
 def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
@@ -117,7 +133,7 @@ def place_by_chains(
     placeable[inst.col_unit] = True
     placeable[list(inst.unit_reason)] = False
     movable = placeable & ~inst.unit_forced
-    persons, usage = inst.unit_persons, inst.unit_usage
+    persons = inst.unit_persons
     rng = np.random.default_rng(seed)
     applied = 0
     placed_persons = float(persons[assign >= 0].sum())
@@ -135,7 +151,7 @@ def place_by_chains(
         for u in todo.tolist():
             if clock() >= deadline or placed_persons >= persons_bound - 1e-6:
                 return applied
-            key = usage[u].tobytes() + inst.col_dest[unit_start[u] : unit_start[u + 1]].tobytes()
+            key = _chain_key(inst, u, unit_start)
             if key in failed:
                 continue
             chain = _best_chain(inst, u, unit_start, state, leave_out)
@@ -266,6 +282,7 @@ def _make_room(
     unit_start: IntArray,
     state: _State,
     leave_out: bool,
+    banned: BoolArray | None = None,
 ) -> _Chain | None:
     """Move households out of ``d`` one by one, the one covering most of what ``u`` still
     lacks first, each to the best place where it fits; with ``leave_out``, leave one out
@@ -291,6 +308,8 @@ def _make_room(
             cols = np.arange(unit_start[v], unit_start[v + 1])
             dests = col_dest[cols]
             fit = (dests != d) & np.all(usage[v] <= resid[dests] + _EPS, axis=1)
+            if banned is not None:
+                fit &= ~banned[dests]
             if fit.any():
                 j2 = int(cols[fit][np.argmax(inst.col_score[cols[fit]])])
                 resid[col_dest[j2]] -= usage[v]
@@ -310,3 +329,289 @@ def _make_room(
         taken[picked] = True
         need = need - usage[here[picked]]
     return chain if not (need > _EPS).any() else None
+
+
+# ------------------------------------------------------------------ deep chains (routes)
+
+_ROUTE_DEPTH = 4
+"""Households a route may move in a row, each out of the way of the one before."""
+_ROUTE_ROOM_TRIES = 8
+"""Ends of a route per step where room is made by moving several straight out."""
+_ROUTED_CANDIDATES = 3
+"""Households tried per move-out that cannot move straight (a route search each)."""
+_ROUTE_BEAM = 64
+"""(Destination, kind) pairs a route carries from one step to the next, best score first."""
+
+
+@dataclass(slots=True)
+class _Kinds:
+    """Units by usage and persons: a route step depends only on the kind coming in."""
+
+    of: IntArray  # kind of each unit
+    usage: FloatArray  # [n_kinds, n_dims]
+
+    @classmethod
+    def of_instance(cls, inst: _Instance) -> _Kinds:
+        key = np.round(np.column_stack([inst.unit_usage, inst.unit_persons]), 9)
+        kinds, of = np.unique(key, axis=0, return_inverse=True)
+        return cls(
+            np.asarray(of, dtype=np.int64).reshape(-1),
+            np.asarray(kinds[:, :-1], dtype=np.float64),
+        )
+
+
+def _route(
+    inst: _Instance,
+    w: int,
+    banned: BoolArray,
+    state: _State,
+    unit_start: IntArray,
+    kinds: _Kinds,
+) -> list[Move] | None:
+    """Moves that take placed unit ``w`` to another destination than its own (none of
+    ``banned``): straight where it fits, else a chain in which each household coming in
+    moves one out, ending where it fits or where room is made by moving several straight
+    out.  Searched breadth first over (destination, kind coming in), the best score at
+    the first depth that ends."""
+    usage, col_dest, col_unit = inst.unit_usage, inst.col_dest, inst.col_unit
+    n_d = len(inst.dest_ids)
+    n_k = kinds.usage.shape[0]
+    cols = np.arange(unit_start[w], unit_start[w + 1])
+    cols = cols[~banned[col_dest[cols]] & (col_dest[cols] != state.unit_dest[w])]
+    # frontier: one entry per (destination, kind), the unit coming in and its column; the
+    # path back is kept in ``trail`` (unit, column, parent index)
+    trail_unit: list[IntArray] = []
+    trail_col: list[IntArray] = []
+    trail_parent: list[IntArray] = []
+    seen = np.zeros(n_d * n_k, dtype=bool)
+    f_unit = np.full(cols.size, w, dtype=np.int64)
+    f_col = cols
+    f_val = inst.col_score[cols] - state.score_now[w]
+    f_parent = np.full(cols.size, -1, dtype=np.int64)
+    offset = 0
+    for _ in range(_ROUTE_DEPTH):
+        f_dest = col_dest[f_col]
+        key = f_dest * n_k + kinds.of[f_unit]
+        order = np.lexsort((-f_val, key))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        order = order[first & ~seen[key[order]]]
+        order = order[np.argsort(-f_val[order], kind="stable")[:_ROUTE_BEAM]]
+        if order.size == 0:
+            return None
+        f_unit, f_col, f_val, f_parent = f_unit[order], f_col[order], f_val[order], f_parent[order]
+        f_dest = col_dest[f_col]
+        seen[f_dest * n_k + kinds.of[f_unit]] = True
+        trail_unit.append(f_unit)
+        trail_col.append(f_col)
+        trail_parent.append(f_parent)
+        need = usage[f_unit] - state.resid[f_dest]
+        fits = np.all(need <= _EPS, axis=1)
+        if fits.any():
+            i = int(np.argmax(np.where(fits, f_val, -np.inf)))
+            return _trace_back(trail_unit, trail_col, trail_parent, offset + i)
+        for i in np.argsort(-f_val)[:_ROUTE_ROOM_TRIES].tolist():
+            u, d = int(f_unit[i]), int(f_dest[i])
+            here = state.at[d]
+            if here.size == 0:
+                continue
+            room = _make_room(
+                inst, u, int(f_col[i]), d, 0.0, here, unit_start, state, False, banned
+            )
+            if room is not None:
+                path = _trace_back(trail_unit, trail_col, trail_parent, offset + i)
+                return path + room.moves[1:]
+        # each unit coming in moves one out that covers what it lacks
+        counts = state.outs_start[f_dest + 1] - state.outs_start[f_dest]
+        pair = np.repeat(np.arange(f_unit.size), counts)
+        out = state.outs[_ranges(state.outs_start[f_dest], counts)]
+        v = col_unit[out]
+        ok = np.all(usage[v] >= need[pair] - _EPS, axis=1) & ~banned[col_dest[out]]
+        pair, out, v = pair[ok], out[ok], v[ok]
+        offset += f_unit.size
+        f_val = f_val[pair] + inst.col_score[out] - state.score_now[v]
+        f_unit, f_col, f_parent = v, out, offset - f_unit.size + pair
+    return None
+
+
+def _trace_back(
+    units: list[IntArray], cols: list[IntArray], parents: list[IntArray], at: int
+) -> list[Move]:
+    """The moves of a route, first to last, from the index of its last step."""
+    all_units, all_cols = np.concatenate(units), np.concatenate(cols)
+    all_parents = np.concatenate(parents)
+    moves: list[Move] = []
+    while at >= 0:
+        moves.append((int(all_units[at]), int(all_cols[at])))
+        at = int(all_parents[at])
+    return moves[::-1]
+
+
+def place_by_routes(
+    inst: _Instance,
+    assign: IntArray,
+    persons_bound: float,
+    deadline: float,
+    clock: Callable[[], float],
+    seed: int,
+) -> int:
+    """Place left-out units where households must move out of their way through routes
+    of several moves, until none is left, persons meet ``persons_bound`` or the
+    deadline; returns the number of chains applied.  For the last persons, which the
+    short chains leave: on a sparse 3000 x 50 instance the last 2 persons needed 6 moves
+    over 5 destinations (a household out of the way, the next one out of its way...)."""
+    n_u = inst.n_units
+    unit_start = np.searchsorted(inst.col_unit, np.arange(n_u + 1)).astype(np.int64)
+    placeable = np.zeros(n_u, dtype=bool)
+    placeable[inst.col_unit] = True
+    placeable[list(inst.unit_reason)] = False
+    movable = placeable & ~inst.unit_forced
+    persons = inst.unit_persons
+    kinds = _Kinds.of_instance(inst)
+    rng = np.random.default_rng(seed)
+    applied = 0
+    placed_persons = float(persons[assign >= 0].sum())
+    # first without leaving anyone out, on at most half the time: with hundreds left
+    # out (places short in another dimension) trying routes for each takes seconds
+    started = clock()
+    for leave_out in (False, True):
+        pass_deadline = deadline if leave_out else started + 0.5 * (deadline - started)
+        moved = True
+        while moved and clock() < pass_deadline:
+            moved = False
+            # smallest first: they are the cheap ones to route, and a large one placed by
+            # leaving another out cost 20 score units where a single placed for +0.4
+            todo = np.flatnonzero(placeable & (assign < 0))
+            todo = todo[np.lexsort((rng.random(todo.size), persons[todo]))]
+            search = _RouteSearch(inst, assign, movable, unit_start, kinds, leave_out)
+            failed: set[bytes] = set()
+            for u in todo.tolist():
+                if placed_persons >= persons_bound - 1e-6:
+                    return applied
+                if clock() >= pass_deadline:
+                    break
+                key = _chain_key(inst, u, unit_start)
+                if key in failed:
+                    continue
+                chain = search.best_chain(u, pass_deadline, clock)
+                if (
+                    chain is None
+                    or chain.persons <= 0
+                    or not _apply(inst, assign, search.base, chain)
+                ):
+                    failed.add(key)
+                    continue
+                applied += 1
+                placed_persons += chain.persons
+                moved = True
+                break
+    return applied
+
+
+def _chain_key(inst: _Instance, u: int, unit_start: IntArray) -> bytes:
+    """Units with the same key are placed by the same chains."""
+    return bytes(inst.unit_usage[u].tobytes()) + bytes(
+        inst.col_dest[unit_start[u] : unit_start[u + 1]].tobytes()
+    )
+
+
+class _RouteSearch:
+    """Deep chains against one placement; routes that failed from it are remembered."""
+
+    def __init__(
+        self,
+        inst: _Instance,
+        assign: IntArray,
+        movable: BoolArray,
+        unit_start: IntArray,
+        kinds: _Kinds,
+        leave_out: bool,
+    ) -> None:
+        self.inst, self.assign, self.movable = inst, assign, movable
+        self.unit_start, self.kinds, self.leave_out = unit_start, kinds, leave_out
+        self.base = _state(inst, assign, movable)
+        self.failed: set[tuple[int, int]] = set()  # (unit, destination barred)
+
+    def best_chain(self, u: int, deadline: float, clock: Callable[[], float]) -> _Chain | None:
+        """Place ``u`` where households must move out of its way through routes of
+        several moves (or, with ``leave_out``, be left out while persons are still
+        gained); the best over ``u``'s destinations, as moves against the placement."""
+        inst, assign, unit_start = self.inst, self.assign, self.unit_start
+        persons, col_dest = inst.unit_persons, inst.col_dest
+        best: _Chain | None = None
+        for j in range(int(unit_start[u]), int(unit_start[u + 1])):
+            if clock() >= deadline:
+                break
+            d = int(col_dest[j])
+            trial = self._room(u, d, deadline, clock)
+            if trial is None:
+                continue
+            trial[u] = j
+            changed = np.flatnonzero(trial != assign)
+            before = np.where(assign[changed] >= 0, inst.col_score[assign[changed]], 0.0)
+            after = np.where(trial[changed] >= 0, inst.col_score[trial[changed]], 0.0)
+            gained = persons[changed] * (
+                (trial[changed] >= 0).astype(float) - (assign[changed] >= 0).astype(float)
+            )
+            chain = _Chain(
+                float(gained.sum()),
+                float((after - before).sum()),
+                [(int(c), int(trial[c])) for c in changed.tolist()],
+            )
+            if best is None or (chain.persons, chain.score) > (best.persons, best.score):
+                best = chain
+        return best
+
+    def _room(self, u: int, d: int, deadline: float, clock: Callable[[], float]) -> IntArray | None:
+        """A placement with room for ``u`` at ``d``, households routed out of it one by
+        one (the one covering most of what is lacking first), or None."""
+        inst, usage, persons = self.inst, self.inst.unit_usage, self.inst.unit_persons
+        trial = self.assign.copy()
+        state = self.base
+        banned = np.zeros(len(inst.dest_ids), dtype=bool)
+        banned[d] = True
+        lost = 0.0
+        for _ in range(_MOST_MOVED_OUT):
+            need = usage[u] - state.resid[d]
+            short = need > _EPS
+            if not short.any():
+                return trial
+            if clock() >= deadline:
+                return None
+            here = state.at[d]
+            cover = (np.minimum(usage[here][:, short], need[short]) / need[short]).sum(axis=1)
+            # every household that can move straight somewhere (cheap to try), then the
+            # few covering most among those that need a route (a few ms each)
+            by_cover = np.argsort(-cover, kind="stable")
+            by_cover = by_cover[cover[by_cover] > 0]
+            straight = state.direct_col[here[by_cover]] >= 0
+            order = np.concatenate(
+                [by_cover[straight][:_MOVE_CANDIDATES], by_cover[~straight][:_ROUTED_CANDIDATES]]
+            )
+            at_base = state is self.base
+            # the route that keeps the most score, over the households that cover most
+            best: tuple[float, list[Move]] | None = None
+            for w in here[order].tolist():
+                if at_base and (w, d) in self.failed:
+                    continue
+                route = _route(inst, w, banned, state, self.unit_start, self.kinds)
+                if route is None:
+                    if at_base:
+                        self.failed.add((w, d))
+                    continue
+                gain = sum(float(inst.col_score[c]) - state.score_now[v] for v, c in route)
+                if best is None or gain > best[0]:
+                    best = (gain, route)
+            if best is not None:
+                for unit, col in best[1]:
+                    trial[unit] = col
+            else:
+                # leave out the one covering most among those with fewer persons
+                fewer = by_cover[persons[here[by_cover]] < persons[u] - lost]
+                if not fewer.size or not self.leave_out:
+                    return None
+                w = int(here[fewer[0]])
+                trial[w] = -1
+                lost += persons[w]
+            state = _state(inst, trial, self.movable)
+        return None
