@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds for the whole command: reading, solving, writing (default 60)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--explain", action="store_true", help="add per-household explanations")
+    parser.add_argument(
+        "--explain", action="store_true", help="add per-household explanations"
+    )
 
 
 def run(
@@ -79,7 +81,9 @@ def run(
     # without) and the interpreter's exit (about 0.03 s)
     writing = 0.04 + (3e-5 if explain else 2e-6) * len(problem.cases)
     left = time_limit - (time.perf_counter() - started) - writing
-    result = solve(problem, time_limit=max(left, _MIN_SOLVE_SECONDS), seed=seed, explain=explain)
+    result = solve(
+        problem, time_limit=max(left, _MIN_SOLVE_SECONDS), seed=seed, explain=explain
+    )
     try:
         write_result(result, out_path)
     except OSError as exc:
@@ -104,12 +108,6 @@ def main(argv: list[str], started: float | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     return run(
-        args.problem,
-        args.out,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        explain=args.explain,
-        stdout=sys.stdout,
-        stderr=sys.stderr,
-        started=started,
+        args.problem, args.out, time_limit=args.time_limit, seed=args.seed,
+        explain=args.explain, stdout=sys.stdout, stderr=sys.stderr, started=started,
     )

@@ -153,7 +153,9 @@ def incompatibility(
         return f"{name} has no medical capacity"
     if pledge.nationalities is not None and not (household.nationalities & pledge.nationalities):
         return f"{name} does not accept this nationality"
-    if pledge.languages_served is not None and not (household.languages & pledge.languages_served):
+    if pledge.languages_served is not None and not (
+        household.languages & pledge.languages_served
+    ):
         return f"{name} does not serve any language the household speaks"
     return None
 

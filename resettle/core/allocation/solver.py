@@ -232,7 +232,9 @@ def _build_instance(problem: AllocationProblem) -> _Instance:
             # in the first case's order, not the set's: that one changes with the process's
             # string hashing, and so would the columns and the answer for the same seed
             scores = {
-                d: sum(cases[i].scores[d] for i in idx) for d in cases[idx[0]].scores if d in common
+                d: sum(cases[i].scores[d] for i in idx)
+                for d in cases[idx[0]].scores
+                if d in common
             }
         if len(locks) > 1:
             unit_reason[u] = "linked households are locked to different destinations: " + (
@@ -525,11 +527,8 @@ def _round(inst: _Instance, master: _MasterLP, x: FloatArray, assign: IntArray) 
     # forced (locked) units first: they always fit together, see _admit_locks
     order = sorted(
         range(inst.n_units),
-        key=lambda u: (
-            not inst.unit_forced[u],
-            -round(float(best_val[u]), 6),
-            -float(inst.unit_persons[u]),
-        ),
+        key=lambda u: (not inst.unit_forced[u], -round(float(best_val[u]), 6),
+                       -float(inst.unit_persons[u])),
     )
     for u in order:
         j = int(best_col[u])
@@ -765,7 +764,9 @@ def solve(
     """
     if not isinstance(problem, AllocationProblem):
         raise TypeError("problem must be an AllocationProblem")
-    if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
+    if isinstance(time_limit, bool) or not (
+        isinstance(time_limit, int | float) and time_limit > 0
+    ):
         raise ValueError("time_limit must be a positive number of seconds")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError("seed must be a whole number")
@@ -800,7 +801,8 @@ def solve(
     persons_bound = max(persons_bound, persons)
     # both bounds are proven whatever path produced them, so they alone decide the status
     optimal = (
-        persons >= persons_bound - 1e-6 and relative_gap(score, score_bound) <= opts.optimality_gap
+        persons >= persons_bound - 1e-6
+        and relative_gap(score, score_bound) <= opts.optimality_gap
     )
     status: Status = "optimal" if optimal else "feasible"
     if optimal:
@@ -904,12 +906,8 @@ def _optimise(
     chain_target = persons_bound - _CHAINS_LEAVE
     if filled and _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
         chains = place_by_chains(
-            inst,
-            assign,
-            chain_target,
-            clock() + opts.chain_share * (deadline - clock()),
-            clock,
-            seed,
+            inst, assign, chain_target, clock() + opts.chain_share * (deadline - clock()),
+            clock, seed,
         )
         if chains:
             method += f"+chains({chains})"
@@ -933,7 +931,8 @@ def _optimise(
 
     def good_enough(persons: float, score: float) -> bool:
         return persons >= persons_bound - 1e-6 and (
-            relative_gap(score, _round_down_to(bound_at(persons), step)) <= opts.optimality_gap
+            relative_gap(score, _round_down_to(bound_at(persons), step))
+            <= opts.optimality_gap
         )
 
     # MIP over the columns within delta of the LP optimum (reduced costs of the score LP),
@@ -966,16 +965,9 @@ def _optimise(
         # (10000x100), the restricted MIP places the persons better itself (0.04-0.055 %
         # against 0.10 %).
         moves = _lns(
-            inst,
-            assign,
-            rc,
-            persons_bound,
-            opts,
-            seed,
-            clock() + opts.lns_persons_share * (deadline - clock()),
-            clock,
-            lambda persons, _score: persons >= persons_bound - 1e-6,
-            classes,
+            inst, assign, rc, persons_bound, opts, seed,
+            clock() + opts.lns_persons_share * (deadline - clock()), clock,
+            lambda persons, _score: persons >= persons_bound - 1e-6, classes,
         )
         if moves:
             method += f"+lns-persons({moves})"
@@ -1020,29 +1012,13 @@ def _optimise(
             # valid restriction)
             must = inst.unit_forced | ((duals2.unit > delta) & (assign >= 0))
             out = _solve_mip(
-                inst,
-                cols,
-                objective,
-                persons_now,
-                must,
-                assign,
-                mip_deadline - clock(),
-                seed,
-                abs_gap,
-                0.0,
+                inst, cols, objective, persons_now, must, assign, mip_deadline - clock(), seed,
+                abs_gap, 0.0,
             )
         if out.infeasible:
             out = _solve_mip(
-                inst,
-                cols,
-                objective,
-                persons_now,
-                inst.unit_forced,
-                assign,
-                mip_deadline - clock(),
-                seed,
-                abs_gap,
-                0.0,
+                inst, cols, objective, persons_now, inst.unit_forced, assign,
+                mip_deadline - clock(), seed, abs_gap, 0.0,
             )
         if out.assign is not None:
             p_new, s_new = _totals(inst, out.assign)
@@ -1104,23 +1080,17 @@ def _repair(
     for u in np.flatnonzero(assign >= 0).tolist():
         resid[int(inst.col_dest[assign[u]])] -= inst.unit_usage[u]
     left = assign[inst.col_unit] < 0
-    fits = np.all(inst.unit_usage[inst.col_unit] <= resid[inst.col_dest] + 1e-9, axis=1)
+    fits = np.all(
+        inst.unit_usage[inst.col_unit] <= resid[inst.col_dest] + 1e-9, axis=1
+    )
     cols = np.flatnonzero(left & fits).astype(np.int64)
     if cols.size == 0:
         return False
     objective = inst.col_score + weight * inst.unit_persons[inst.col_unit]
     out = _solve_mip(
-        inst,
-        cols,
-        objective,
-        -_INF,
-        np.zeros(inst.n_units, dtype=bool),
-        np.full(inst.n_units, -1, dtype=np.int64),
-        (deadline - clock()) * 0.25,
-        seed,
-        1e-3,
-        1e-6,
-        capacity=resid,
+        inst, cols, objective, -_INF, np.zeros(inst.n_units, dtype=bool),
+        np.full(inst.n_units, -1, dtype=np.int64), (deadline - clock()) * 0.25, seed,
+        1e-3, 1e-6, capacity=resid,
     )
     if out.assign is None:
         return False
@@ -1171,22 +1141,12 @@ def _fill(
     fixed = np.flatnonzero(~freed & (assign >= 0))
     capacity = inst.capacity.copy()
     np.subtract.at(capacity, inst.col_dest[assign[fixed]], inst.unit_usage[fixed])
-    objective = (
-        inst.col_score + _persons_first_weight(inst, cols) * inst.unit_persons[inst.col_unit]
-    )
+    objective = inst.col_score + _persons_first_weight(inst, cols) * inst.unit_persons[
+        inst.col_unit]
     start = np.where(freed, assign, -1)
     out = _solve_mip(
-        inst,
-        cols,
-        objective,
-        -_INF,
-        inst.unit_forced & freed,
-        start,
-        time_limit,
-        seed,
-        0.5,
-        0.0,
-        capacity=capacity,
+        inst, cols, objective, -_INF, inst.unit_forced & freed, start, time_limit, seed,
+        0.5, 0.0, capacity=capacity,
     )
     if out.assign is None:
         return True, False
@@ -1268,27 +1228,19 @@ def _polish(inst: _Instance, assign: IntArray, classes: IntArray) -> bool:
     arc_score = np.concatenate([inst.col_score[cols], np.zeros(units.size)])
     pos = np.minimum(np.searchsorted(seats, arc_key), seats.size - 1)
     exists = seats[pos] == arc_key
-    arc_seat, arc_unit, arc_col, arc_score = (
-        pos[exists],
-        arc_unit[exists],
-        arc_col[exists],
-        arc_score[exists],
-    )
+    arc_seat, arc_unit, arc_col, arc_score = pos[exists], arc_unit[exists], arc_col[exists], \
+        arc_score[exists]
     # integer costs for the flow solver; the float score decides whether to take the answer
     scale = 1e9 / max(1.0, float(np.abs(arc_score).max(initial=0.0)))
     n_u = inst.n_units
     sink = n_u + seats.size
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        arc_unit,
-        n_u + arc_seat,
-        np.ones(arc_unit.size, dtype=np.int64),
+        arc_unit, n_u + arc_seat, np.ones(arc_unit.size, dtype=np.int64),
         -np.round(arc_score * scale).astype(np.int64),
     )
     flow.add_arcs_with_capacity_and_unit_cost(
-        n_u + np.arange(seats.size),
-        np.full(seats.size, sink),
-        seat_count.astype(np.int64),
+        n_u + np.arange(seats.size), np.full(seats.size, sink), seat_count.astype(np.int64),
         np.zeros(seats.size, dtype=np.int64),
     )
     supply = np.zeros(sink + 1, dtype=np.int64)
@@ -1408,11 +1360,8 @@ def _lns(
         if mode == 1 and left_out.size:
             # a left-out household's destinations, then the places left that the
             # households there could move to (the chains the MIP must find)
-            u = int(
-                rng.choice(
-                    left_out, p=inst.unit_persons[left_out] / inst.unit_persons[left_out].sum()
-                )
-            )
+            u = int(rng.choice(left_out, p=inst.unit_persons[left_out] /
+                               inst.unit_persons[left_out].sum()))
             own = inst.col_dest[inst.col_unit == u]
             chosen = rng.permutation(own)[: max(1, k_now - 1)].tolist()
             toward_room = True
@@ -1457,17 +1406,9 @@ def _lns(
             lower = -_INF
         mip_started = clock()
         out = _solve_mip(
-            inst,
-            cols,
-            objective,
-            lower,
-            inst.unit_forced & freed,
-            start,
-            min(opts.lns_mip_seconds, deadline - clock()),
-            seed,
-            0.1 * opts.optimality_gap * max(1.0, abs(score_now)),
-            0.0,
-            neighbourhood=True,
+            inst, cols, objective, lower, inst.unit_forced & freed, start,
+            min(opts.lns_mip_seconds, deadline - clock()), seed,
+            0.1 * opts.optimality_gap * max(1.0, abs(score_now)), 0.0, neighbourhood=True,
         )
         mip_seconds.append(clock() - mip_started)
         stale += 1

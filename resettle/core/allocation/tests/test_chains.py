@@ -59,14 +59,10 @@ def test_chains_keep_every_constraint_and_never_lose_persons(problem: Allocation
 def test_a_household_moves_aside_for_one_that_can_go_nowhere_else() -> None:
     # A may go to DE or NO and sits at DE; B may go only to DE, which is full
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 4}),
-            Destination(id="NO", capacity={"persons": 4}),
-        ),
-        cases=(
-            Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
-            Case(id="B", size=4, scores={"DE": 1.0}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 4})),
+        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
+               Case(id="B", size=4, scores={"DE": 1.0})),
     )
     inst, assign = _start(problem, {"A": "DE"})
     assert _chains(inst, assign) == 1
@@ -76,16 +72,12 @@ def test_a_household_moves_aside_for_one_that_can_go_nowhere_else() -> None:
 def test_two_moves_in_a_row() -> None:
     # C only fits DE (full with A); A can only go on to NO (full with B); B to FI
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 3}),
-            Destination(id="NO", capacity={"persons": 3}),
-            Destination(id="FI", capacity={"persons": 3}),
-        ),
-        cases=(
-            Case(id="A", size=3, scores={"DE": 1.0, "NO": 1.0}),
-            Case(id="B", size=3, scores={"NO": 1.0, "FI": 1.0}),
-            Case(id="C", size=3, scores={"DE": 1.0}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 3}),
+                      Destination(id="NO", capacity={"persons": 3}),
+                      Destination(id="FI", capacity={"persons": 3})),
+        cases=(Case(id="A", size=3, scores={"DE": 1.0, "NO": 1.0}),
+               Case(id="B", size=3, scores={"NO": 1.0, "FI": 1.0}),
+               Case(id="C", size=3, scores={"DE": 1.0})),
     )
     inst, assign = _start(problem, {"A": "DE", "B": "NO"})
     assert _chains(inst, assign) == 1
@@ -95,14 +87,10 @@ def test_two_moves_in_a_row() -> None:
 def test_several_move_out_to_make_room_for_a_large_family() -> None:
     # the family of six fits only DE, where three couples sit that may also go to NO
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 6}),
-            Destination(id="NO", capacity={"persons": 6}),
-        ),
-        cases=(
-            *(Case(id=f"C{i}", size=2, scores={"DE": 1.0, "NO": 1.0}) for i in range(3)),
-            Case(id="F", size=6, scores={"DE": 1.0}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 6}),
+                      Destination(id="NO", capacity={"persons": 6})),
+        cases=(*(Case(id=f"C{i}", size=2, scores={"DE": 1.0, "NO": 1.0}) for i in range(3)),
+               Case(id="F", size=6, scores={"DE": 1.0})),
     )
     inst, assign = _start(problem, {"C0": "DE", "C1": "DE", "C2": "DE"})
     assert _chains(inst, assign) == 1
@@ -112,7 +100,8 @@ def test_several_move_out_to_make_room_for_a_large_family() -> None:
 def test_a_smaller_household_is_left_out_only_when_persons_gain() -> None:
     problem = AllocationProblem(
         destinations=(Destination(id="DE", capacity={"persons": 5}),),
-        cases=(Case(id="S", size=3, scores={"DE": 9.0}), Case(id="L", size=5, scores={"DE": 1.0})),
+        cases=(Case(id="S", size=3, scores={"DE": 9.0}),
+               Case(id="L", size=5, scores={"DE": 1.0})),
     )
     inst, assign = _start(problem, {"S": "DE"})
     assert _chains(inst, assign) == 1
@@ -122,16 +111,12 @@ def test_a_smaller_household_is_left_out_only_when_persons_gain() -> None:
 
 def test_locked_households_stay_and_the_bound_stops_the_search() -> None:
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 4}),
-            Destination(id="NO", capacity={"persons": 8}),
-        ),
-        cases=(
-            Case(id="A", size=4, scores={"DE": 1.0, "NO": 1.0}, locked="DE"),
-            Case(id="B", size=4, scores={"DE": 1.0}),
-            Case(id="C", size=2, scores={"NO": 1.0}),
-            Case(id="D", size=2, scores={"NO": 1.0}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 8})),
+        cases=(Case(id="A", size=4, scores={"DE": 1.0, "NO": 1.0}, locked="DE"),
+               Case(id="B", size=4, scores={"DE": 1.0}),
+               Case(id="C", size=2, scores={"NO": 1.0}),
+               Case(id="D", size=2, scores={"NO": 1.0})),
     )
     inst, assign = _start(problem, {"A": "DE"})
     assert _chains(inst, assign, bound=6.0) == 1  # stops at 6 persons, D stays out
@@ -142,14 +127,10 @@ def test_locked_households_stay_and_the_bound_stops_the_search() -> None:
 
 def test_nothing_moves_once_the_deadline_has_passed() -> None:
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 4}),
-            Destination(id="NO", capacity={"persons": 4}),
-        ),
-        cases=(
-            Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
-            Case(id="B", size=4, scores={"DE": 1.0}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 4})),
+        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
+               Case(id="B", size=4, scores={"DE": 1.0})),
     )
     inst, assign = _start(problem, {"A": "DE"})
     before = assign.copy()

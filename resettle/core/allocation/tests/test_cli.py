@@ -20,12 +20,7 @@ ROOT = Path(__file__).resolve().parents[4]
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from resettle.cli import main; main()", "allocate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-        env=env,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False, env=env,
     )
 
 
@@ -34,17 +29,8 @@ def test_allocate_writes_a_valid_result(tmp_path) -> None:
     problem_path = tmp_path / "p.json"
     out = tmp_path / "r.json"
     problem_path.write_text(json.dumps(ISSUE_EXAMPLE))
-    proc = run(
-        "--problem",
-        str(problem_path),
-        "--out",
-        str(out),
-        "--explain",
-        "--time-limit",
-        "10",
-        "--seed",
-        "3",
-    )
+    proc = run("--problem", str(problem_path), "--out", str(out), "--explain",
+               "--time-limit", "10", "--seed", "3")
     assert proc.returncode == 0, proc.stderr
     result = result_from_dict(json.loads(out.read_text()))
     assert_valid(problem_from_dict(ISSUE_EXAMPLE), result)
@@ -79,21 +65,14 @@ def test_same_seed_same_answer_in_every_process(tmp_path) -> None:
     ]
     together = [[f"H{i:02d}", f"H{i + 1:02d}"] for i in range(0, 24, 2)]
     problem_path = tmp_path / "p.json"
-    problem_path.write_text(
-        json.dumps({"destinations": destinations, "cases": cases, "together": together})
-    )
+    problem_path.write_text(json.dumps(
+        {"destinations": destinations, "cases": cases, "together": together}
+    ))
     answers = set()
     for hash_seed in ("1", "2", "3", "4"):
         out = tmp_path / f"r{hash_seed}.json"
-        proc = run(
-            "--problem",
-            str(problem_path),
-            "--out",
-            str(out),
-            "--seed",
-            "5",
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        )
+        proc = run("--problem", str(problem_path), "--out", str(out), "--seed", "5",
+                   env={**os.environ, "PYTHONHASHSEED": hash_seed})
         assert proc.returncode == 0, proc.stderr
         answers.add(json.dumps(json.loads(out.read_text())["assignments"], sort_keys=True))
     assert len(answers) == 1
@@ -114,12 +93,8 @@ def test_the_console_script_solves_without_starting_django(tmp_path) -> None:
         "print('django' in sys.modules, file=sys.stderr)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+        timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == "False"
@@ -132,7 +107,8 @@ def test_a_limit_used_up_by_reading_still_gives_a_valid_answer(tmp_path) -> None
     from resettle.core.allocation import write_problem
     from resettle.core.allocation.generate import InstanceSpec, generate
 
-    problem = generate(InstanceSpec(3000, 50, extra_dims=3, density=0.3, places_ratio=0.95), seed=4)
+    problem = generate(InstanceSpec(3000, 50, extra_dims=3, density=0.3, places_ratio=0.95),
+                       seed=4)
     problem_path = tmp_path / "p.json"
     write_problem(problem, problem_path)
     out = tmp_path / "r.json"
@@ -152,14 +128,8 @@ def test_the_limit_counts_from_the_process_start() -> None:
         "from resettle.cli import _process_started\n"
         "print(time.perf_counter() - _process_started())\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=True,
-    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=True)
     age = float(proc.stdout)
     # start-up and the import took tens of milliseconds; a failed read of /proc gives ~0
     assert 0.001 < age < 60

@@ -22,13 +22,8 @@ ISSUE_EXAMPLE = {
         {"id": "NO", "capacity": {"persons": 10}},
     ],
     "cases": [
-        {
-            "id": "H00001",
-            "size": 4,
-            "usage": {"large_family": 0, "medical": 1},
-            "scores": {"DE": 2.5, "NO": 1.0},
-            "locked": "DE",
-        },
+        {"id": "H00001", "size": 4, "usage": {"large_family": 0, "medical": 1},
+         "scores": {"DE": 2.5, "NO": 1.0}, "locked": "DE"},
         {"id": "H00002", "size": 2, "scores": {"DE": 1.0, "NO": 3.0}},
     ],
     "together": [["H00001", "H00002"]],
@@ -57,10 +52,8 @@ def test_issue_example_parses_and_solves() -> None:
         (lambda d: d["cases"][1].pop("scores"), "cases[1].scores"),
         (lambda d: d["cases"][1].update(id="H00001"), "cases[1].id"),
         (lambda d: d["cases"][1].update(colour="red"), "cases[1].colour"),
-        (
-            lambda d: d["destinations"][0]["capacity"].update(persons="x"),
-            "destinations[0].capacity.persons",
-        ),
+        (lambda d: d["destinations"][0]["capacity"].update(persons="x"),
+         "destinations[0].capacity.persons"),
         (lambda d: d["destinations"][1].update(id=""), "destinations[1].id"),
         (lambda d: d["together"].append(["H00001", "H9"]), "together[1][1]"),
         (lambda d: d.pop("cases"), "cases"),
@@ -92,15 +85,8 @@ def test_result_round_trip_with_explanations() -> None:
     problem = problem_from_dict(ISSUE_EXAMPLE)
     result = solve(problem, time_limit=5, seed=0, explain=True)
     data = json.loads(json.dumps(result_to_dict(result)))
-    assert set(data) >= {
-        "status",
-        "assignments",
-        "unassigned",
-        "objective",
-        "bound",
-        "solve_seconds",
-        "explanations",
-    }
+    assert set(data) >= {"status", "assignments", "unassigned", "objective", "bound",
+                         "solve_seconds", "explanations"}
     back = result_from_dict(data)
     assert back.assignments == result.assignments
     assert back.explanations == result.explanations

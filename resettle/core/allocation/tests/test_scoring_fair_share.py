@@ -22,38 +22,23 @@ from resettle.core.allocation.scoring import (
 )
 
 W = ScoringWeights()
-NO = PledgeFacts(
-    "NO",
-    places=50,
-    large_family_places=0,
-    medical_places=2,
-    single_parent_places=1,
-    local_languages=frozenset({"en"}),
-)
-DE = PledgeFacts(
-    "DE",
-    places=50,
-    large_family_places=3,
-    medical_places=0,
-    single_parent_places=0,
-    nationalities=frozenset({"IR"}),
-    languages_served=frozenset({"fa", "en"}),
-    max_household_size=8,
-    local_languages=frozenset({"de"}),
-)
+NO = PledgeFacts("NO", places=50, large_family_places=0, medical_places=2,
+                 single_parent_places=1, local_languages=frozenset({"en"}))
+DE = PledgeFacts("DE", places=50, large_family_places=3, medical_places=0,
+                 single_parent_places=0, nationalities=frozenset({"IR"}),
+                 languages_served=frozenset({"fa", "en"}), max_household_size=8,
+                 local_languages=frozenset({"de"}))
 
 
 def test_pledge_criteria_decide_compatibility() -> None:
     big = HouseholdFacts("big", 7, nationalities=frozenset({"IR"}), languages=frozenset({"fa"}))
     assert incompatibility(big, NO, W) == "NO has no support for large families"
     assert incompatibility(big, DE, W) is None
-    sick = HouseholdFacts(
-        "sick", 2, nationalities=frozenset({"IR"}), languages=frozenset({"fa"}), medical=True
-    )
+    sick = HouseholdFacts("sick", 2, nationalities=frozenset({"IR"}),
+                          languages=frozenset({"fa"}), medical=True)
     assert incompatibility(sick, DE, W) == "DE has no medical capacity"
-    alone = HouseholdFacts(
-        "alone", 2, nationalities=frozenset({"IR"}), languages=frozenset({"fa"}), single_parent=True
-    )
+    alone = HouseholdFacts("alone", 2, nationalities=frozenset({"IR"}),
+                           languages=frozenset({"fa"}), single_parent=True)
     assert "single parents" in (incompatibility(alone, DE, W) or "")
     iraqi = HouseholdFacts("iq", 2, nationalities=frozenset({"IQ"}), languages=frozenset({"fa"}))
     assert "nationality" in (incompatibility(iraqi, DE, W) or "")
@@ -64,9 +49,8 @@ def test_pledge_criteria_decide_compatibility() -> None:
 
 
 def test_score_adds_ties_language_preferences_and_outcome() -> None:
-    h = HouseholdFacts(
-        "h", 3, languages=frozenset({"EN", "fa"}), ties={"NO": 5}, preferences=("DE", "NO")
-    )
+    h = HouseholdFacts("h", 3, languages=frozenset({"EN", "fa"}), ties={"NO": 5},
+                       preferences=("DE", "NO"))
     # base 1 + ties min(6, 2*5) + language 1.5 * 1/2 + second preference 2
     assert score(h, NO, W) == pytest.approx(1 + 6 + 0.75 + 2)
     assert score(h, DE, W) == pytest.approx(1 + 3)
@@ -84,12 +68,10 @@ def test_score_adds_ties_language_preferences_and_outcome() -> None:
 def test_build_problem_feeds_the_solver() -> None:
     households = [
         HouseholdFacts("a", 7, nationalities=frozenset({"IR"}), languages=frozenset({"fa"})),
-        HouseholdFacts(
-            "b", 2, nationalities=frozenset({"IR"}), languages=frozenset({"fa"}), medical=True
-        ),
-        HouseholdFacts(
-            "c", 1, nationalities=frozenset({"IQ"}), languages=frozenset({"ar"}), ties={"DE": 1}
-        ),
+        HouseholdFacts("b", 2, nationalities=frozenset({"IR"}), languages=frozenset({"fa"}),
+                       medical=True),
+        HouseholdFacts("c", 1, nationalities=frozenset({"IQ"}), languages=frozenset({"ar"}),
+                       ties={"DE": 1}),
     ]
     scored = build_problem(households, [NO, DE], together=[("b", "c")])
     problem = scored.problem
@@ -109,14 +91,14 @@ def test_weights_are_validated() -> None:
 
 
 COUNTRIES = [
-    CountryFacts("DE", population=82e6, gdp=3.0e12, unemployment_rate=4.6, asylum_per_million=2400),
-    CountryFacts("FR", population=66e6, gdp=2.2e12, unemployment_rate=10.1, asylum_per_million=900),
-    CountryFacts(
-        "NO", population=5.2e6, gdp=0.4e12, unemployment_rate=3.5, asylum_per_million=2300
-    ),
-    CountryFacts(
-        "MT", population=0.43e6, gdp=0.009e12, unemployment_rate=5.8, asylum_per_million=5000
-    ),
+    CountryFacts("DE", population=82e6, gdp=3.0e12, unemployment_rate=4.6,
+                 asylum_per_million=2400),
+    CountryFacts("FR", population=66e6, gdp=2.2e12, unemployment_rate=10.1,
+                 asylum_per_million=900),
+    CountryFacts("NO", population=5.2e6, gdp=0.4e12, unemployment_rate=3.5,
+                 asylum_per_million=2300),
+    CountryFacts("MT", population=0.43e6, gdp=0.009e12, unemployment_rate=5.8,
+                 asylum_per_million=5000),
 ]
 
 

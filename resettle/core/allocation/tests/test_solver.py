@@ -87,10 +87,8 @@ def brute_force(problem: AllocationProblem) -> tuple[float, float] | None:
             continue
         persons = sum(c.persons for c, d in zip(cases, choice, strict=True) if d is not None)
         score = sum(c.scores[d] for c, d in zip(cases, choice, strict=True) if d is not None)
-        if (
-            best is None
-            or (persons, score) > (best[0] + 1e-9, best[1] + 1e-9)
-            or (abs(persons - best[0]) < 1e-9 and score > best[1] + 1e-9)
+        if best is None or (persons, score) > (best[0] + 1e-9, best[1] + 1e-9) or (
+            abs(persons - best[0]) < 1e-9 and score > best[1] + 1e-9
         ):
             best = (persons, score)
     return best
@@ -120,12 +118,8 @@ def test_optimal_against_brute_force(problem: AllocationProblem) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_cases=6))
 def test_column_generation_path_matches(problem: AllocationProblem) -> None:
-    tight = SolveOptions(
-        column_generation_columns=1,
-        initial_columns_per_unit=1,
-        columns_added_per_unit=1,
-        restricted_mip_columns=1,
-    )
+    tight = SolveOptions(column_generation_columns=1, initial_columns_per_unit=1,
+                         columns_added_per_unit=1, restricted_mip_columns=1)
     a = solve(problem, time_limit=10, seed=3)
     b = solve(problem, time_limit=10, seed=3, options=tight)
     assert_valid(problem, b)
@@ -155,15 +149,8 @@ def test_neighbourhood_search_keeps_constraints_and_bounds(problem: AllocationPr
 
 
 def test_neighbourhood_search_fills_short_places() -> None:
-    spec = InstanceSpec(
-        300,
-        12,
-        structure="mixed",
-        density=0.6,
-        together_share=0.1,
-        lock_share=0.02,
-        places_ratio=0.93,
-    )
+    spec = InstanceSpec(300, 12, structure="mixed", density=0.6, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.93)
     problem = generate(spec, seed=21)
     result = solve(problem, time_limit=4, seed=0, options=LNS_ONLY)
     assert_valid(problem, result)
@@ -208,10 +195,8 @@ def test_seating_polish_trades_places_between_households_of_one_kind() -> None:
     # A out; among the families of three the best seating of those two places is A at NO
     # and C at DE (5 + 9)
     problem = AllocationProblem(
-        destinations=(
-            Destination(id="DE", capacity={"persons": 3}),
-            Destination(id="NO", capacity={"persons": 5}),
-        ),
+        destinations=(Destination(id="DE", capacity={"persons": 3}),
+                      Destination(id="NO", capacity={"persons": 5})),
         cases=(
             Case(id="A", size=3, scores={"DE": 1.0, "NO": 5.0}),
             Case(id="B", size=3, scores={"DE": 4.0, "NO": 1.0}),
@@ -222,10 +207,8 @@ def test_seating_polish_trades_places_between_households_of_one_kind() -> None:
     inst, assign = _instance_and_greedy(problem)
     assert solver._totals(inst, assign) == (8.0, 11.0)
     assert solver._polish(inst, assign, solver._usage_classes(inst))
-    where = {
-        problem.cases[inst.unit_cases[u][0]].id: inst.dest_ids[inst.col_dest[assign[u]]]
-        for u in np.flatnonzero(assign >= 0).tolist()
-    }
+    where = {problem.cases[inst.unit_cases[u][0]].id: inst.dest_ids[inst.col_dest[assign[u]]]
+             for u in np.flatnonzero(assign >= 0).tolist()}
     assert where == {"A": "NO", "C": "DE", "D": "NO"}  # the lock stays, persons too
     assert solver._totals(inst, assign) == (8.0, 15.0)
 
@@ -259,10 +242,8 @@ def test_unassigned_cases_get_reasons() -> None:
 def test_conflicting_locks_in_a_group_are_reported() -> None:
     problem = AllocationProblem(
         destinations=(Destination("DE"), Destination("NO")),
-        cases=(
-            Case("a", 1, {"DE": 1, "NO": 1}, locked="DE"),
-            Case("b", 1, {"DE": 1, "NO": 1}, locked="NO"),
-        ),
+        cases=(Case("a", 1, {"DE": 1, "NO": 1}, locked="DE"),
+               Case("b", 1, {"DE": 1, "NO": 1}, locked="NO")),
         together=(("a", "b"),),
     )
     result = solve(problem, time_limit=5, seed=0)
@@ -303,10 +284,8 @@ def test_persons_come_before_score() -> None:
 
 def test_explanation_names_the_price() -> None:
     problem = AllocationProblem(
-        destinations=(
-            Destination("NO", {"persons": 10, "large_family": 1}),
-            Destination("DE", {"persons": 20}),
-        ),
+        destinations=(Destination("NO", {"persons": 10, "large_family": 1}),
+                      Destination("DE", {"persons": 20})),
         cases=(
             Case("A", 6, {"NO": 5.0, "DE": 1.0}, usage={"large_family": 1}),
             Case("B", 7, {"NO": 7.0, "DE": 1.2}, usage={"large_family": 1}),
@@ -333,15 +312,8 @@ def test_deterministic_for_a_seed() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("structure", ["uniform", "mixed"])
 def test_generated_instances_are_valid_and_near_bound(structure) -> None:
-    spec = InstanceSpec(
-        400,
-        12,
-        structure=structure,
-        density=0.6,
-        together_share=0.1,
-        lock_share=0.02,
-        places_ratio=0.92,
-    )
+    spec = InstanceSpec(400, 12, structure=structure, density=0.6, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.92)
     problem = generate(spec, seed=11)
     result = solve(problem, time_limit=4, seed=0)
     assert_valid(problem, result)
@@ -375,22 +347,13 @@ def test_the_score_step_is_the_largest_all_scores_share() -> None:
 
 def test_whole_number_scores_give_a_whole_number_bound() -> None:
     """Every total of whole-number scores is whole, so the proven bound is rounded down."""
-    base = generate(
-        InstanceSpec(
-            600, 12, structure="uniform", density=0.5, together_share=0.1, places_ratio=0.9
-        ),
-        seed=8,
-    )
+    base = generate(InstanceSpec(600, 12, structure="uniform", density=0.5, together_share=0.1,
+                                 places_ratio=0.9), seed=8)
     problem = AllocationProblem(
         destinations=base.destinations,
         cases=tuple(
-            Case(
-                c.id,
-                c.size,
-                usage=c.usage,
-                locked=c.locked,
-                scores={d: float(round(v)) for d, v in c.scores.items()},
-            )
+            Case(c.id, c.size, usage=c.usage, locked=c.locked,
+                 scores={d: float(round(v)) for d, v in c.scores.items()})
             for c in base.cases
         ),
         together=base.together,
