@@ -75,6 +75,9 @@ _MIP_ROOT_LPS = 4.5
 """A restricted MIP starts only with this many first-LP times left.  Its root (presolve,
 LP, cut rounds) runs to its end whatever the time limit: on 3000 x 50 with places short
 0.4-0.6 s, 2.5-4.5 times the first LP; one started with 0.27 s left ended 0.16 s late."""
+_LNS_GROWTH = 2
+"""Neighbourhoods grow, one destination per sweep without improvement, to this many times
+their first size."""
 _CUT_POOL_LIMIT = 50
 """HiGHS keeps up to 10,000 cuts by default; on these assignment models its root then spends
 most of a second separating them before the sub-MIP heuristic that finds the solutions.
@@ -1288,7 +1291,8 @@ def _lns(
     seating polish (``_polish``) then re-seats every kind across all destinations, as
     often as it costs at most a fifth of the search's time.  While persons are short, the
     rounds take turns: from a place left, from a left-out household, for the score.
-    Stops when ``good_enough``, when a full sweep brings nothing, or at the deadline.
+    Stops when ``good_enough``, when a full sweep brings nothing even with neighbourhoods
+    grown to twice their size, or at the deadline.
     Returns the number of improving rounds.
     """
     n_d = len(inst.dest_ids)
@@ -1311,7 +1315,14 @@ def _lns(
     unpolished = False
     polish_cost = 0.0
     last_polish = clock()
-    while clock() < deadline and stale < n_d:
+    grown = 0
+    while clock() < deadline:
+        if stale >= n_d:
+            # a sweep brought nothing: on with larger neighbourhoods, up to twice the size
+            if k + grown >= min(n_d - 1, _LNS_GROWTH * k):
+                break
+            grown += 1
+            stale = 0
         if unpolished and clock() - last_polish >= 4 * polish_cost:
             began = clock()
             if _polish(inst, assign, classes):
@@ -1347,7 +1358,7 @@ def _lns(
         # persons: a placement no k-destination neighbourhood improves is often improved by
         # a larger one, so the neighbourhood grows while the search stalls (3000 x 50,
         # sparse, places short: the persons bound in 8 of 8 runs, against 7 of 9)
-        k_now = k if not short else min(n_d, k + stale // 5)
+        k_now = min(n_d, k + grown + (stale // 5 if short else 0))
         left_out = np.flatnonzero(free_left)
         if left_out.size > opts.lns_units:
             # where hundreds are left out (places short in another dimension than persons)
