@@ -580,10 +580,10 @@ class _MipOutcome:
 
 
 def _interrupt_at(h: highspy.Highs, stop: float) -> None:
-    """Stop ``h`` at ``stop`` also inside a step.  HiGHS compares its time limit only
-    between steps: a MIP's root cut loop given 0.22 s ran 0.49 s (3000 x 50, places short)
-    and the answer came 0.2 s after the caller's limit.  Its interrupt callbacks are asked
-    during the simplex iterations and the cut rounds."""
+    """Stop ``h`` at ``stop`` also inside its LP solves: HiGHS compares its time limit only
+    between steps, its interrupt callbacks are asked during simplex iterations too.  They
+    do not reach into the root's cut rounds (a MIP given 0.22 s still ran 0.44 s), which
+    is why a restricted MIP is not started without time for its root (``_MIP_ROOT_LPS``)."""
 
     def interrupt(_kind: object, _message: str, _out: object, data_in: Any, _user: object) -> None:
         if time.perf_counter() >= stop:
