@@ -121,6 +121,16 @@ def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
     return np.asarray(np.repeat(shift, counts) + np.arange(total), dtype=np.int64)
 
 
+def _units(inst: _Instance) -> tuple[IntArray, BoolArray, BoolArray]:
+    """Where each unit's columns start; which units may be placed; which may also move."""
+    n_u = inst.n_units
+    unit_start = np.searchsorted(inst.col_unit, np.arange(n_u + 1)).astype(np.int64)
+    placeable = np.zeros(n_u, dtype=bool)
+    placeable[inst.col_unit] = True
+    placeable[list(inst.unit_reason)] = False
+    return unit_start, placeable, placeable & ~inst.unit_forced
+
+
 def place_by_chains(
     inst: _Instance,
     assign: IntArray,
@@ -131,12 +141,7 @@ def place_by_chains(
 ) -> int:
     """Place left-out units by chains of moves, until no chain is left, the persons meet
     ``persons_bound`` or the deadline; returns the number of chains applied."""
-    n_u = inst.n_units
-    unit_start = np.searchsorted(inst.col_unit, np.arange(n_u + 1)).astype(np.int64)
-    placeable = np.zeros(n_u, dtype=bool)
-    placeable[inst.col_unit] = True
-    placeable[list(inst.unit_reason)] = False
-    movable = placeable & ~inst.unit_forced
+    unit_start, placeable, movable = _units(inst)
     persons = inst.unit_persons
     rng = np.random.default_rng(seed)
     applied = 0
@@ -464,12 +469,7 @@ def place_by_routes(
     deadline; returns the number of chains applied.  For the last persons, which the
     short chains leave: on a sparse 3000 x 50 instance the last 2 persons needed 6 moves
     over 5 destinations (a household out of the way, the next one out of its way...)."""
-    n_u = inst.n_units
-    unit_start = np.searchsorted(inst.col_unit, np.arange(n_u + 1)).astype(np.int64)
-    placeable = np.zeros(n_u, dtype=bool)
-    placeable[inst.col_unit] = True
-    placeable[list(inst.unit_reason)] = False
-    movable = placeable & ~inst.unit_forced
+    unit_start, placeable, movable = _units(inst)
     persons = inst.unit_persons
     kinds = _Kinds.of_instance(inst)
     rng = np.random.default_rng(seed)

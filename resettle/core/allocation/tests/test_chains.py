@@ -1,10 +1,12 @@
-"""Ejection chains: they only ever add persons, and never break a hard constraint."""
+"""Ejection chains and routes: they only ever add persons, and never break a hard
+constraint."""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from resettle.core.allocation import AllocationProblem, Case, Destination, solver
@@ -26,6 +28,10 @@ def _chains(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> i
     return place_by_chains(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
 
 
+def _routes(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> int:
+    return place_by_routes(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
+
+
 def _start(
     problem: AllocationProblem, placed: dict[str, str]
 ) -> tuple[solver._Instance, np.ndarray]:
@@ -42,13 +48,16 @@ def _start(
     return inst, assign
 
 
+@pytest.mark.parametrize("search", ["chains", "routes"])
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_problems(max_cases=6))
-def test_chains_keep_every_constraint_and_never_lose_persons(problem: AllocationProblem) -> None:
+@given(problem=tiny_problems(max_cases=6))
+def test_searches_keep_every_constraint_and_never_lose_persons(
+    search: str, problem: AllocationProblem
+) -> None:
     inst, assign = _instance_and_greedy(problem)
     persons = solver._totals(inst, assign)[0]
     locked = assign[inst.unit_forced].copy()
-    applied = _chains(inst, assign)
+    applied = (_chains if search == "chains" else _routes)(inst, assign)
     assert solver._violations(inst, assign) == ""
     after = solver._totals(inst, assign)[0]
     assert after >= persons
@@ -139,23 +148,6 @@ def test_nothing_moves_once_the_deadline_has_passed() -> None:
     assert np.array_equal(assign, before)
 
 
-def _routes(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> int:
-    return place_by_routes(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
-
-
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_problems(max_cases=6))
-def test_routes_keep_every_constraint_and_never_lose_persons(problem: AllocationProblem) -> None:
-    inst, assign = _instance_and_greedy(problem)
-    persons = solver._totals(inst, assign)[0]
-    locked = assign[inst.unit_forced].copy()
-    applied = _routes(inst, assign)
-    assert solver._violations(inst, assign) == ""
-    after = solver._totals(inst, assign)[0]
-    assert after >= persons
-    assert (after > persons) == (applied > 0)
-    assert np.array_equal(assign[inst.unit_forced], locked)
-
 
 def _corridor(n: int) -> AllocationProblem:
     """Destinations D0..Dn in a row, each full with one household of 3 that may also go
@@ -189,27 +181,23 @@ def test_a_route_longer_than_its_depth_is_not_taken() -> None:
     assert np.array_equal(assign, before)
 
 
+def _one_destination(places: int, a: int, b: int, x: int) -> AllocationProblem:
+    """DE with ``places``, holding A and B, which may go nowhere else; X (x) may go only
+    to DE."""
+    return AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": places}),),
+        cases=(
+            Case(id="A", size=a, scores={"DE": 1.0}),
+            Case(id="B", size=b, scores={"DE": 1.0}),
+            Case(id="X", size=x, scores={"DE": 1.0}),
+        ),
+    )
+
+
 def test_routes_leave_a_smaller_household_out_only_for_more_persons() -> None:
-    # X (5) may go only to DE, full with A (2) and B (2), which may go nowhere else:
-    # one of them is left out only when X brings more persons than those it displaces
-    problem = AllocationProblem(
-        destinations=(Destination(id="DE", capacity={"persons": 5}),),
-        cases=(
-            Case(id="A", size=2, scores={"DE": 1.0}),
-            Case(id="B", size=3, scores={"DE": 1.0}),
-            Case(id="X", size=5, scores={"DE": 1.0}),
-        ),
-    )
+    inst, assign = _start(_one_destination(5, 2, 3, 5), {"A": "DE", "B": "DE"})
+    assert _routes(inst, assign) == 0  # 5 in for 2 + 3 out: no gain
+    problem = _one_destination(5, 1, 2, 4)
     inst, assign = _start(problem, {"A": "DE", "B": "DE"})
-    assert _routes(inst, assign) == 0  # 5 for 2 + 3: no gain
-    problem = AllocationProblem(
-        destinations=(Destination(id="DE", capacity={"persons": 5}),),
-        cases=(
-            Case(id="A", size=1, scores={"DE": 1.0}),
-            Case(id="B", size=2, scores={"DE": 1.0}),
-            Case(id="X", size=4, scores={"DE": 1.0}),
-        ),
-    )
-    inst, assign = _start(problem, {"A": "DE", "B": "DE"})
-    assert _routes(inst, assign) == 1
+    assert _routes(inst, assign) == 1  # 4 in for B's 2 out (2 places were left)
     assert _where(problem, inst, assign) == {"X": "DE", "A": "DE"}
