@@ -596,6 +596,8 @@ class _RouteSearch:
             # the route that keeps the most score, over the households that cover most
             best: tuple[float, list[Move]] | None = None
             for w in here[order].tolist():
+                if clock() >= deadline:
+                    return None
                 if at_base and (w, d) in self.failed:
                     continue
                 route = _route(inst, w, banned, state, self.unit_start, self.kinds)
