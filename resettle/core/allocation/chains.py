@@ -360,13 +360,11 @@ class _Kinds:
     usage: FloatArray  # [n_kinds, n_dims]
 
     @classmethod
-    def of_instance(cls, inst: _Instance) -> _Kinds:
-        key = np.round(np.column_stack([inst.unit_usage, inst.unit_persons]), 9)
-        kinds, of = np.unique(key, axis=0, return_inverse=True)
-        return cls(
-            np.asarray(of, dtype=np.int64).reshape(-1),
-            np.asarray(kinds[:, :-1], dtype=np.float64),
-        )
+    def of_classes(cls, inst: _Instance, classes: IntArray) -> _Kinds:
+        """From the solver's usage classes (``solver._usage_classes``)."""
+        usage = np.zeros((int(classes.max(initial=-1)) + 1, inst.unit_usage.shape[1]))
+        usage[classes] = inst.unit_usage
+        return cls(classes, usage)
 
 
 def _route(
@@ -463,15 +461,17 @@ def place_by_routes(
     deadline: float,
     clock: Callable[[], float],
     seed: int,
+    classes: IntArray,
 ) -> int:
     """Place left-out units where households must move out of their way through routes
     of several moves, until none is left, persons meet ``persons_bound`` or the
     deadline; returns the number of chains applied.  For the last persons, which the
     short chains leave: on a sparse 3000 x 50 instance the last 2 persons needed 6 moves
-    over 5 destinations (a household out of the way, the next one out of its way...)."""
+    over 5 destinations (a household out of the way, the next one out of its way...).
+    ``classes`` are the units' usage classes (``solver._usage_classes``)."""
     unit_start, placeable, movable = _units(inst)
     persons = inst.unit_persons
-    kinds = _Kinds.of_instance(inst)
+    kinds = _Kinds.of_classes(inst, classes)
     rng = np.random.default_rng(seed)
     applied = 0
     placed_persons = float(persons[assign >= 0].sum())

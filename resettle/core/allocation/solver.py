@@ -906,6 +906,7 @@ def _optimise(
     # neighbourhoods, which place them without giving score away (chains placing the last
     # person cost 0.05-0.1 % of the score on a dense instance).  Only where the fill ran:
     # where it is too big to run (10000 x 100), so are the chains' passes over every unit
+    classes = _usage_classes(inst)
     chain_target = persons_bound - _CHAINS_LEAVE
     if filled and _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
         chains = place_by_chains(
@@ -923,7 +924,9 @@ def _optimise(
     )
     if filled and _totals(inst, assign)[0] < route_target - 1e-6 and clock() < deadline:
         routes_deadline = clock() + opts.chain_share * (deadline - clock())
-        routes = place_by_routes(inst, assign, route_target, routes_deadline, clock, seed)
+        routes = place_by_routes(
+            inst, assign, route_target, routes_deadline, clock, seed, classes
+        )
         if routes:
             method += f"+routes({routes})"
 
@@ -948,7 +951,6 @@ def _optimise(
     np.minimum.at(unit_lo, inst.col_unit, inst.col_score)
     s_min = float(unit_lo.sum())
     exact_weight = 1.0 + float((unit_hi - unit_lo).sum())
-    classes = _usage_classes(inst)
     polished = 0
     persons_now, score_now = _totals(inst, assign)
     # when the search below applies (more destinations than one neighbourhood holds), the

@@ -28,8 +28,23 @@ def _chains(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> i
     return place_by_chains(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
 
 
-def _routes(inst: solver._Instance, assign: np.ndarray, bound: float = 1e9) -> int:
-    return place_by_routes(inst, assign, bound, time.perf_counter() + 5.0, time.perf_counter, 1)
+def _routes(
+    inst: solver._Instance, assign: np.ndarray, bound: float = 1e9, deadline: float = 5.0
+) -> int:
+    return place_by_routes(
+        inst, assign, bound, time.perf_counter() + deadline, time.perf_counter, 1,
+        solver._usage_classes(inst),
+    )
+
+
+def _a_in_the_way_of_b() -> AllocationProblem:
+    """A may go to DE or NO; B may go only to DE; each fills a destination."""
+    return AllocationProblem(
+        destinations=(Destination(id="DE", capacity={"persons": 4}),
+                      Destination(id="NO", capacity={"persons": 4})),
+        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
+               Case(id="B", size=4, scores={"DE": 1.0})),
+    )
 
 
 def _start(
@@ -66,13 +81,8 @@ def test_searches_keep_every_constraint_and_never_lose_persons(
 
 
 def test_a_household_moves_aside_for_one_that_can_go_nowhere_else() -> None:
-    # A may go to DE or NO and sits at DE; B may go only to DE, which is full
-    problem = AllocationProblem(
-        destinations=(Destination(id="DE", capacity={"persons": 4}),
-                      Destination(id="NO", capacity={"persons": 4})),
-        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
-               Case(id="B", size=4, scores={"DE": 1.0})),
-    )
+    # A sits at DE, the only destination B may go to
+    problem = _a_in_the_way_of_b()
     inst, assign = _start(problem, {"A": "DE"})
     assert _chains(inst, assign) == 1
     assert _where(problem, inst, assign) == {"A": "NO", "B": "DE"}
@@ -134,17 +144,15 @@ def test_locked_households_stay_and_the_bound_stops_the_search() -> None:
     assert "B" not in _where(problem, inst, assign)
 
 
-def test_nothing_moves_once_the_deadline_has_passed() -> None:
-    problem = AllocationProblem(
-        destinations=(Destination(id="DE", capacity={"persons": 4}),
-                      Destination(id="NO", capacity={"persons": 4})),
-        cases=(Case(id="A", size=4, scores={"DE": 2.0, "NO": 1.0}),
-               Case(id="B", size=4, scores={"DE": 1.0})),
-    )
-    inst, assign = _start(problem, {"A": "DE"})
+@pytest.mark.parametrize("search", ["chains", "routes"])
+def test_nothing_moves_once_the_deadline_has_passed(search: str) -> None:
+    inst, assign = _start(_a_in_the_way_of_b(), {"A": "DE"})
     before = assign.copy()
-    expired = time.perf_counter() - 1.0
-    assert place_by_chains(inst, assign, 1e9, expired, time.perf_counter, 1) == 0
+    if search == "chains":
+        expired = time.perf_counter() - 1.0
+        assert place_by_chains(inst, assign, 1e9, expired, time.perf_counter, 1) == 0
+    else:
+        assert _routes(inst, assign, deadline=-1.0) == 0
     assert np.array_equal(assign, before)
 
 
