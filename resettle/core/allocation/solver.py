@@ -75,6 +75,9 @@ _MIP_ROOT_LPS = 4.5
 """A restricted MIP starts only with this many first-LP times left.  Its root (presolve,
 LP, cut rounds) runs to its end whatever the time limit: on 3000 x 50 with places short
 0.4-0.6 s, 2.5-4.5 times the first LP; one started with 0.27 s left ended 0.16 s late."""
+_ROUNDING_SECONDS_PER_UNIT = 2.5e-5
+"""Kept back from the LP for the rounding and greedy fill that make its solution whole
+(0.04-0.07 s for 3,000 households)."""
 _LNS_GROWTH = 2
 """Neighbourhoods grow, one destination per sweep without improvement, to this many times
 their first size."""
@@ -89,10 +92,11 @@ answer, so the persons search that follows has the time it needs."""
 class SolveOptions:
     """Knobs of the method; the defaults are tuned on bench/bench_allocation.py."""
 
-    column_generation_columns: int = 30_000
-    """Above this many columns, the LP starts from each unit's best few and prices the rest."""
-    initial_columns_per_unit: int = 6
-    columns_added_per_unit: int = 4
+    column_generation_columns: int = 10_000
+    """Above this many columns, the LP starts from each unit's best few and prices the rest
+    (3000 x 50: 1.5-2.5 times faster than the whole LP)."""
+    initial_columns_per_unit: int = 2
+    columns_added_per_unit: int = 2
     restricted_mip_columns: int = 12_000
     """Extra columns (beyond one per unit) the first restricted MIP may see."""
     max_restricted_mip_columns: int = 400_000
@@ -443,7 +447,7 @@ class _MasterLP:
 
     def run(self, time_limit: float) -> bool:
         # HiGHS counts its time limit from the object's creation, across runs
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.05, float(time_limit)))
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.01, float(time_limit)))
         self.h.run()
         return self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
@@ -872,24 +876,49 @@ def _optimise(
     persons_cost = inst.unit_persons[inst.col_unit]
     weight = 1.0 + 2.0 * float(np.abs(inst.col_score).max(initial=0.0))
     add = opts.columns_added_per_unit
+    # a lower bound on any solution's score (a unit left out scores 0), and the largest
+    # score difference a unit can make
+    unit_hi = np.zeros(inst.n_units)
+    unit_lo = np.zeros(inst.n_units)
+    np.maximum.at(unit_hi, inst.col_unit, inst.col_score)
+    np.minimum.at(unit_lo, inst.col_unit, inst.col_score)
+    s_min = float(unit_lo.sum())
+    # the LP stops in time for the rounding and the greedy fill to make a solution of it
+    lp_deadline = deadline - _ROUNDING_SECONDS_PER_UNIT * inst.n_units
     lp_started = clock()
-    lp0_ok, _ = _solve_lp(
-        master, inst.col_score + weight * persons_cost, -_INF, deadline, clock, add
-    )
+    weighted = inst.col_score + weight * persons_cost
+    lp0_ok, duals0 = _solve_lp(master, weighted, -_INF, lp_deadline, clock, add)
     # a MIP over every unit cannot stop before its root LP, which costs about this much:
     # one started with less time left overran the limit (3000 x 50: 0.12 s on 0.05 s)
     lp_seconds = clock() - lp_started
-    lp1_ok, duals1 = _solve_lp(master, persons_cost, -_INF, deadline, clock, add)
-    persons_lp = float(master.h.getInfo().objective_function_value)
-    persons_bound = duals1.bound
-    if integral_persons:
-        persons_bound = math.floor(persons_bound + 1e-6)
-    # hold persons at the integer maximum the LP allows: the score bound is then the LP
-    # optimum at that count, not a Lagrangian extrapolation from a fractional count
-    persons_req = min(persons_lp, persons_bound) - 1e-9 * max(1.0, persons_lp)
-    master.use_primal_simplex()
-    lp2_ok, duals2 = _solve_lp(master, inst.col_score, persons_req, deadline, clock, add)
-    prices[:] = duals2.cap
+    lp_ok = lp0_ok
+    if lp0_ok:
+        lp1_ok, duals1 = _solve_lp(master, persons_cost, -_INF, lp_deadline, clock, add)
+        persons_lp = float(master.h.getInfo().objective_function_value)
+        persons_bound = duals1.bound
+        if integral_persons:
+            persons_bound = math.floor(persons_bound + 1e-6)
+        # hold persons at the integer maximum the LP allows: the score bound is then the LP
+        # optimum at that count, not a Lagrangian extrapolation from a fractional count
+        persons_req = min(persons_lp, persons_bound) - 1e-9 * max(1.0, persons_lp)
+        master.use_primal_simplex()
+        lp2_ok, duals2 = _solve_lp(master, inst.col_score, persons_req, lp_deadline, clock, add)
+        prices[:] = duals2.cap
+        lp_ok = lp1_ok and lp2_ok
+    else:
+        # out of time: the weighted LP's prices, made feasible, still bound every solution,
+        # score + weight x persons <= B, so persons <= (B - s_min) / weight and the score
+        # of a solution with p persons <= B - weight x p; written as the score LP's prices
+        # with the weight as the price of a person.  Its capacity prices are in weighted
+        # units and would mislead in explanations, so those stay at zero.
+        persons_bound = (duals0.bound - s_min) / weight
+        if integral_persons:
+            persons_bound = math.floor(persons_bound + 1e-6)
+        persons_req = persons_bound
+        duals2 = _Duals(
+            unit=duals0.unit, cap=duals0.cap, persons=-weight,
+            bound=duals0.bound - weight * persons_req,
+        )
     x = master.values()
     _round(inst, master, x, assign)
     method = f"lp{'+colgen' if colgen else ''}({master.cols.size} cols)+rounding"
@@ -905,21 +934,24 @@ def _optimise(
 
     rc = _reduced_costs(inst, inst.col_score, duals2)
     lam = -duals2.persons  # score lost per extra person required, >= 0
-    filled = False
+    fill_applies = False
     if _totals(inst, assign)[0] < persons_bound - 1e-6 and clock() < deadline:
-        filled, improved = _fill(
-            inst, assign, rc, seed, opts.fill_share * (deadline - clock()), opts.fill_units
-        )
-        if improved:
+        freed = _fill_scope(inst, assign, opts.fill_units)
+        fill_applies = freed is not None
+        # its MIP's root does not stop at the time limit, and costs up to about one LP
+        # (3000 x 50: a fill started with 0.12 s left took 0.16 s); the chains go on
+        if freed is not None and deadline - clock() >= lp_seconds and _fill(
+            inst, assign, freed, rc, seed, opts.fill_share * (deadline - clock())
+        ):
             method += "+fill"
     # the bulk of the persons still missing by ejection chains (milliseconds, where the
     # fill's MIP took tenths of a second for fewer); the last few are left to the
     # neighbourhoods, which place them without giving score away (chains placing the last
-    # person cost 0.05-0.1 % of the score on a dense instance).  Only where the fill ran:
-    # where it is too big to run (10000 x 100), so are the chains' passes over every unit
+    # person cost 0.05-0.1 % of the score on a dense instance).  Only where the fill
+    # applies: where it is too big (10000 x 100), so are the chains' passes over every unit
     classes = _usage_classes(inst)
     chain_target = persons_bound - _CHAINS_LEAVE
-    if filled and _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
+    if fill_applies and _totals(inst, assign)[0] < chain_target - 1e-6 and clock() < deadline:
         chains = place_by_chains(
             inst, assign, chain_target, clock() + opts.chain_share * (deadline - clock()),
             clock, seed,
@@ -933,7 +965,7 @@ def _optimise(
     route_target = persons_bound - (
         0 if deadline - clock() < _ROUTES_TO_BOUND_SECONDS else _CHAINS_LEAVE
     )
-    if filled and _totals(inst, assign)[0] < route_target - 1e-6 and clock() < deadline:
+    if fill_applies and _totals(inst, assign)[0] < route_target - 1e-6 and clock() < deadline:
         routes_deadline = clock() + opts.chain_share * (deadline - clock())
         routes = place_by_routes(
             inst, assign, route_target, routes_deadline, clock, seed, classes
@@ -956,11 +988,6 @@ def _optimise(
     # persons first through the same weight as the LP; delta widened to the gap left.
     # On the full column set, the weight is made exact (above any score difference), so a
     # proven MIP also proves the persons maximum: s + W p <= B and s >= s_min give p.
-    unit_hi = np.zeros(inst.n_units)
-    unit_lo = np.zeros(inst.n_units)
-    np.maximum.at(unit_hi, inst.col_unit, inst.col_score)
-    np.minimum.at(unit_lo, inst.col_unit, inst.col_score)
-    s_min = float(unit_lo.sum())
     exact_weight = 1.0 + float((unit_hi - unit_lo).sum())
     polished = 0
     persons_now, score_now = _totals(inst, assign)
@@ -969,7 +996,10 @@ def _optimise(
     # finishes, and the neighbourhood search turns the rest of the time into improvements
     search_fits = _lns_size(inst, opts) < len(inst.dest_ids)  # a neighbourhood < the whole
     lns_applies = inst.n_cols > opts.lns_min_columns and search_fits
-    if filled and search_fits and persons_now < persons_bound - 1e-6 and clock() < deadline:
+    if (
+        fill_applies and search_fits and persons_now < persons_bound - 1e-6
+        and clock() < deadline
+    ):
         # the last few persons first, by neighbourhoods: the restricted MIP below then
         # works with persons held at their maximum and only the score to find (measured
         # on 3000x50 with places short: within 0.054 % of the bound in 5 s in half the
@@ -1075,7 +1105,7 @@ def _optimise(
             bound = min(bound, bound_at(_totals(inst, assign)[0]))
     if polished:
         method += f"+polish({polished})"
-    if not (lp0_ok and lp1_ok and lp2_ok):
+    if not lp_ok:
         method += " [LP stopped at time limit]"
     return persons_bound, _round_down_to(bound, step), method
 
@@ -1115,23 +1145,14 @@ def _repair(
     return bool(placed.any())
 
 
-def _fill(
-    inst: _Instance,
-    assign: IntArray,
-    rc: FloatArray,
-    seed: int,
-    time_limit: float,
-    max_units: int,
-) -> tuple[bool, bool]:
-    """Persons-first MIP over the households where places are left, and the unplaced ones.
+def _fill_scope(inst: _Instance, assign: IntArray, max_units: int) -> BoolArray | None:
+    """The households the fill frees: all at destinations with a place left, and the
+    unplaced ones; None when those destinations hold more than ``max_units``.
 
-    Rounding and repair keep every household the LP placed whole where it is; with places
-    short the split ones then rarely fill the places left exactly (the LP leaves the large
-    families out, and they do not fit the gaps).  Freeing every household at a destination
-    with room, with its cheap columns (reduced cost among the 20 % nearest zero), lets
-    households move between such destinations so the large ones fit.  The MIP is solved
-    to half a score unit (persons exactly first), which is quick; the score is then the
-    restricted MIP's and the neighbourhood search's job.  Returns (ran, improved).
+    On big instances nearly every destination has a place left: a MIP over all of them
+    takes long (10,000 x 100: 10 s), and one over some of them, measured, left a start the
+    restricted MIP could not bring back within 0.1 % of the bound; there the restricted
+    MIP and the neighbourhood search place the persons.
     """
     pk = inst.dims.index(PERSONS)
     n_d = len(inst.dest_ids)
@@ -1142,18 +1163,35 @@ def _fill(
     room = inst.capacity[:, pk] - used >= 1.0 - 1e-9
     per_dest = np.bincount(unit_dest[placed], minlength=n_d)
     if int(per_dest[room].sum()) > max_units:
-        # on big instances nearly every destination has a place left: a MIP over all of
-        # them takes long (10,000 x 100: 10 s), and one over some of them, measured, left
-        # a start the restricted MIP could not bring back within 0.1 % of the bound;
-        # there the restricted MIP and the neighbourhood search place the persons
-        return False, False
+        return None
     freed = np.where(unit_dest >= 0, room[np.maximum(unit_dest, 0)], True)
     freed[list(inst.unit_reason)] = False
+    return freed
+
+
+def _fill(
+    inst: _Instance,
+    assign: IntArray,
+    freed: BoolArray,
+    rc: FloatArray,
+    seed: int,
+    time_limit: float,
+) -> bool:
+    """Persons-first MIP over the households ``_fill_scope`` frees.
+
+    Rounding and repair keep every household the LP placed whole where it is; with places
+    short the split ones then rarely fill the places left exactly (the LP leaves the large
+    families out, and they do not fit the gaps).  Freeing every household at a destination
+    with room, with its cheap columns (reduced cost among the 20 % nearest zero), lets
+    households move between such destinations so the large ones fit.  The MIP is solved
+    to half a score unit (persons exactly first), which is quick; the score is then the
+    restricted MIP's and the neighbourhood search's job.  Returns whether it improved.
+    """
     keep = freed[inst.col_unit] & _cheap_columns(rc)
     keep[assign[freed & (assign >= 0)]] = True
     cols = np.flatnonzero(keep).astype(np.int64)
     if cols.size == 0:
-        return True, False
+        return False
     fixed = np.flatnonzero(~freed & (assign >= 0))
     capacity = inst.capacity.copy()
     np.subtract.at(capacity, inst.col_dest[assign[fixed]], inst.unit_usage[fixed])
@@ -1164,9 +1202,7 @@ def _fill(
         inst, cols, objective, -_INF, inst.unit_forced & freed, start, time_limit, seed,
         0.5, 0.0, capacity=capacity,
     )
-    if out.assign is None:
-        return True, False
-    return True, _keep_if_better(inst, assign, freed, out.assign)
+    return out.assign is not None and _keep_if_better(inst, assign, freed, out.assign)
 
 
 def _cheap_columns(rc: FloatArray) -> BoolArray:

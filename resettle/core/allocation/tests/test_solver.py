@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -146,6 +147,37 @@ def test_neighbourhood_search_keeps_constraints_and_bounds(problem: AllocationPr
         assert result.bound_score >= best[1] - 1e-6
     if result.status == "optimal":
         assert result.score == pytest.approx(best[1], abs=1e-6)
+
+
+def test_bounds_hold_when_the_lp_is_stopped_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of time in the first LP: a solution still comes back, with bounds that hold."""
+    spec = InstanceSpec(400, 12, structure="mixed", density=0.5, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.93)
+    problem = generate(spec, seed=8)
+    jump = [0.0]
+    real_run = solver._MasterLP.run
+
+    def run_then_time_is_up(self: solver._MasterLP, time_limit: float) -> bool:
+        ok = real_run(self, time_limit)
+        jump[0] = 1e6  # the first solve of the master used up the time
+        return ok
+
+    monkeypatch.setattr(solver._MasterLP, "run", run_then_time_is_up)
+    # one column per unit to start with: columns are still to be priced in when time is up
+    priced_in = SolveOptions(column_generation_columns=1, initial_columns_per_unit=1,
+                             columns_added_per_unit=1)
+    stopped = solve(problem, time_limit=30, seed=1, options=priced_in,
+                    clock=lambda: time.perf_counter() + jump[0])
+    monkeypatch.undo()
+    full = solve(problem, time_limit=30, seed=1)
+    assert "LP stopped at time limit" in stopped.method
+    assert "LP stopped" not in full.method
+    assert_valid(problem, stopped)
+    assert stopped.prices == {}  # weighted prices would mislead in explanations
+    assert stopped.persons_placed > 0.8 * full.persons_placed
+    assert full.persons_placed >= stopped.persons_placed
+    assert full.persons_placed <= stopped.bound_persons + 1e-6
+    assert full.score <= stopped.bound_score + 1e-6
 
 
 def test_neighbourhood_search_fills_short_places() -> None:
