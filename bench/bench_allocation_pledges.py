@@ -120,6 +120,28 @@ def pledge_instance(
     return AllocationProblem(destinations=destinations, cases=tuple(cases), together=pairs)
 
 
+def compare_with_cbc(
+    label: str, problem: AllocationProblem, seeds: list[int], cbc_time: float, cap: float
+) -> None:
+    """CBC once, then ours at 1/20 of CBC's time (at most ``cap`` s) once per seed."""
+    columns = sum(len(c.scores) for c in problem.cases)
+    persons, score, seconds, status = cbc_solve(problem, cbc_time)
+    print(f"{label} columns {columns}: CBC {seconds:.1f} s ({status}) "
+          f"persons {persons:.0f} score {score:.3f} | load {os.getloadavg()[0]:.2f}",
+          flush=True)
+    limit = min(cap, seconds / 20)
+    for seed in seeds:
+        started = time.perf_counter()
+        result = solve(problem, time_limit=limit, seed=seed)
+        wall = time.perf_counter() - started
+        better = (result.persons_placed, round(result.score, 6)) >= (persons, round(score, 6))
+        print(f"    seed {seed}, limit {limit:.2f} s: {wall:.2f} s persons "
+              f"{result.persons_placed:.0f}/{result.bound_persons:.0f} score "
+              f"{result.score:.3f} gap {result.gap:.4%} (target "
+              f"{'met' if result.gap <= 5e-4 else 'MISSED'}) | at least as good as CBC: "
+              f"{'yes' if better else 'NO'} | {result.method}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", default=",".join(str(i) for i in range(len(CONFIGS))))
@@ -128,25 +150,12 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=5.0,
                         help="most seconds ours gets, whatever CBC took (default 5)")
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
     for index in (int(c) for c in args.configs.split(",")):
         config = CONFIGS[index]
-        problem = pledge_instance(**config)
-        columns = sum(len(c.scores) for c in problem.cases)
-        persons, score, seconds, status = cbc_solve(problem, args.cbc_time)
-        print(f"[{index}] {config} columns {columns}: CBC {seconds:.1f} s ({status}) "
-              f"persons {persons:.0f} score {score:.3f} | load {os.getloadavg()[0]:.2f}",
-              flush=True)
-        limit = min(args.cap, seconds / 20)
-        for seed in (int(s) for s in args.seeds.split(",")):
-            started = time.perf_counter()
-            result = solve(problem, time_limit=limit, seed=seed)
-            wall = time.perf_counter() - started
-            better = (result.persons_placed, round(result.score, 6)) >= (persons, round(score, 6))
-            print(f"    seed {seed}, limit {limit:.2f} s: {wall:.2f} s persons "
-                  f"{result.persons_placed:.0f}/{result.bound_persons:.0f} score "
-                  f"{result.score:.3f} gap {result.gap:.4%} (target "
-                  f"{'met' if result.gap <= 5e-4 else 'MISSED'}) | at least as good as CBC: "
-                  f"{'yes' if better else 'NO'} | {result.method}", flush=True)
+        compare_with_cbc(
+            f"[{index}] {config}", pledge_instance(**config), seeds, args.cbc_time, args.cap
+        )
 
 
 if __name__ == "__main__":
