@@ -1023,7 +1023,7 @@ def _optimise(
     persons_now, score_now = _totals(inst, assign)
     bound = bound_at(persons_now)
     # below lns_min_columns the restricted MIP gets all the time while persons are short
-    # (it finds them: 3000 x 30 at 2 s, the bound in 3 of 3 runs, 2 persons short in 2 of
+    # (it finds them: 3000 x 30 at 2 s, the bound in 3 of 3 runs, 6-7 persons short in 2 of
     # 3 when the search shared the time); once they meet their bound the search shares it
     # (a sparse 3000 x 50 at 2.4 s: 0.04-0.24 % below CBC's score instead of 0.19-0.47 %)
     mip_shares_time = search_fits and (
