@@ -18,7 +18,6 @@ ours at 1/20 of CBC's time, capped at ``--cap`` seconds, once per seed.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_allocation_pledges import compare_with_cbc
+from bench_allocation_pledges import run_family
 
 from resettle.core.allocation import AllocationProblem, Case, Destination
 
@@ -123,20 +122,7 @@ def affiliate_instance(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default=",".join(str(i) for i in range(len(CONFIGS))))
-    parser.add_argument("--seeds", default="1,2")
-    parser.add_argument("--cbc-time", type=float, default=300.0)
-    parser.add_argument("--cap", type=float, default=5.0,
-                        help="most seconds ours gets, whatever CBC took (default 5)")
-    args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    for index in (int(c) for c in args.configs.split(",")):
-        config = CONFIGS[index]
-        compare_with_cbc(
-            f"[{index}] {config}", affiliate_instance(**config), seeds, args.cbc_time,
-            args.cap,
-        )
+    run_family(__doc__.splitlines()[0], CONFIGS, affiliate_instance, "1,2")
 
 
 if __name__ == "__main__":

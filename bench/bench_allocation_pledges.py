@@ -21,6 +21,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,20 +143,28 @@ def compare_with_cbc(
               f"{'yes' if better else 'NO'} | {result.method}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default=",".join(str(i) for i in range(len(CONFIGS))))
-    parser.add_argument("--seeds", default="1,2,3")
+def run_family(
+    description: str,
+    configs: tuple[dict[str, Any], ...],
+    make: Callable[..., AllocationProblem],
+    seeds: str,
+) -> None:
+    """The command line of a family: which configurations, seeds, CBC's cap and ours."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--configs", default=",".join(str(i) for i in range(len(configs))))
+    parser.add_argument("--seeds", default=seeds)
     parser.add_argument("--cbc-time", type=float, default=300.0)
     parser.add_argument("--cap", type=float, default=5.0,
                         help="most seconds ours gets, whatever CBC took (default 5)")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seed_list = [int(s) for s in args.seeds.split(",")]
     for index in (int(c) for c in args.configs.split(",")):
-        config = CONFIGS[index]
-        compare_with_cbc(
-            f"[{index}] {config}", pledge_instance(**config), seeds, args.cbc_time, args.cap
-        )
+        config = configs[index]
+        compare_with_cbc(f"[{index}] {config}", make(**config), seed_list, args.cbc_time, args.cap)
+
+
+def main() -> None:
+    run_family(__doc__.splitlines()[0], CONFIGS, pledge_instance, "1,2,3")
 
 
 if __name__ == "__main__":
