@@ -1038,7 +1038,15 @@ def _optimise(
         else deadline
     )
     last_round = (0.0, 1)  # seconds and columns of the last round
-    while clock() < mip_deadline - _MIP_ROOT_LPS * lp_seconds and rounds < 3:
+    # the root rule guards the deadline itself; a root that runs past the MIP's share
+    # only takes time from the search (3000 x 50 employment at 5 s: with the rule on the
+    # share, 2.46 s against 2.57 s needed, no MIP and 0.035 % from the bound; 0.0057 %
+    # with it)
+    while (
+        clock() < deadline - _MIP_ROOT_LPS * lp_seconds
+        and clock() < mip_deadline - lp_seconds
+        and rounds < 3
+    ):
         persons_optimal = persons_now >= persons_bound - 1e-6
         if persons_optimal and (
             relative_gap(score_now, _round_down_to(bound, step)) <= opts.optimality_gap
