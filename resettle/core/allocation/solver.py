@@ -450,6 +450,12 @@ class _MasterLP:
         # HiGHS counts its time limit from the object's creation, across runs
         self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.01, float(time_limit)))
         self.h.run()
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+            # after new columns, HiGHS sometimes ends with its dual solution not confirmed
+            # feasible (3000 x 50, the fourth pass: 7 new columns, 0.012 s); run again from
+            # where it stopped, it confirms the optimum at once (0.008 s).  Before, the
+            # whole LP counted as stopped by time and its bounds came out loose.
+            self.h.run()
         return self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
     def values(self) -> FloatArray:
