@@ -1029,6 +1029,13 @@ def _optimise(
     polished += polish(assign)
     persons_now, score_now = _totals(inst, assign)
     bound = bound_at(persons_now)
+
+    def proven(persons: float, score: float) -> bool:
+        """Persons and score both meet their bounds (``bound``: the best proven so far)."""
+        return persons >= persons_bound - 1e-6 and (
+            relative_gap(score, _round_down_to(bound, step)) <= opts.optimality_gap
+        )
+
     # below lns_min_columns the restricted MIP gets all the time while persons are short
     # (it finds them: 3000 x 30 at 2 s, the bound in 3 of 3 runs, 6-7 persons short in 2 of
     # 3 when the search shared the time); once they meet their bound the search shares it
@@ -1054,9 +1061,7 @@ def _optimise(
         and rounds < 3
     ):
         persons_optimal = persons_now >= persons_bound - 1e-6
-        if persons_optimal and (
-            relative_gap(score_now, _round_down_to(bound, step)) <= opts.optimality_gap
-        ):
+        if proven(persons_now, score_now):
             break
         if not persons_optimal and rounds > 0 and n_cols <= opts.max_restricted_mip_columns:
             cols, delta = np.arange(n_cols, dtype=np.int64), math.inf
@@ -1121,13 +1126,8 @@ def _optimise(
         method += f"+mip({rounds} round{'s' * (rounds != 1)})"
     polished += polish(assign)
     # the search also takes the time a MIP could not have used, unless the MIP proved it
-    persons_now, score_now = _totals(inst, assign)
-    proven = persons_now >= persons_bound - 1e-6 and (
-        relative_gap(score_now, _round_down_to(bound, step)) <= opts.optimality_gap
-    )
-    if search_fits and clock() < deadline and not proven and not good_enough(
-        persons_now, score_now
-    ):
+    # (``bound`` <= the LP's bound_at, so this also covers good_enough)
+    if search_fits and clock() < deadline and not proven(*_totals(inst, assign)):
         moves = _lns(
             inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough, polish
         )
