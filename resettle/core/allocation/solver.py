@@ -1085,6 +1085,10 @@ def _optimise(
         round_started = clock()
         abs_gap = 0.5 * opts.optimality_gap * max(1.0, abs(bound))
         all_cols = cols.size >= n_cols
+        if all_cols:
+            # every column in (the selection by delta can take them all, with the current
+            # ones): the MIP's own bound holds, not only the weaker one past delta
+            delta = math.inf
         w_round = exact_weight if all_cols else weight
         objective = inst.col_score + w_round * persons_cost
         out = _MipOutcome(None, False, math.inf, True)

@@ -129,6 +129,31 @@ def test_column_generation_path_matches(problem: AllocationProblem) -> None:
     assert b.status == a.status == "optimal"
 
 
+def test_mip_over_every_column_proves_the_score() -> None:
+    """Found by the test above: the first restricted MIP took every column (the selection
+    adds the current ones), yet its bound was read as one past delta and stayed at the LP's
+    0.5 over an optimum of 0."""
+    problem = AllocationProblem(
+        destinations=(
+            Destination("DE", {"persons": 2}),
+            Destination("NO", {"persons": 4, "medical": 1}),
+        ),
+        cases=(
+            Case("H0", 2, {"DE": 1.0}, usage={"medical": 1}),
+            Case("H1", 3, {"DE": 0.0, "NO": 0.0}, usage={"medical": 1}),
+            Case("H2", 1, {"NO": 0.0, "DE": 0.5}),
+            Case("H3", 1, {"DE": 0.0, "NO": 0.0}, usage={"medical": 1}),
+            Case("H4", 1, {"DE": 0.0}, usage={"medical": 1}, locked="DE"),
+        ),
+    )
+    tight = SolveOptions(column_generation_columns=1, initial_columns_per_unit=1,
+                         columns_added_per_unit=1, restricted_mip_columns=1)
+    result = solve(problem, time_limit=10, seed=3, options=tight)
+    assert (result.persons_placed, result.score) == (6, 0.0)
+    assert result.status == "optimal"
+    assert result.bound_score == pytest.approx(0.0)
+
+
 # neighbourhood search alone: the restricted MIP gets (almost) no time, LNS on any size
 LNS_ONLY = SolveOptions(lns_min_columns=1, lns_units=1, mip_time_share=1e-9)
 
