@@ -1,7 +1,7 @@
 """Allocation engine against PuLP + CBC on a third family of 3000x50 instances.
 
 Run by hand:  python bench/bench_allocation_affiliates.py [--configs 0,1,...]
-              [--seeds 1,2] [--cbc-time 300] [--cap 5] [--large]
+              [--seeds 1,2] [--cbc-time 300] [--cap 5] [--large] [--cbc-default-gap]
 
 Written in the sixth session of 2026-11-29 to test the solver on instances it was not
 tuned on, the way resettlement affiliates (Annie MOORE's word for the local offices that
