@@ -319,6 +319,27 @@ def test_locks_beyond_capacity_are_reported_not_forced() -> None:
     assert "taken by other locked households" in left
 
 
+def test_room_left_by_locks_bounds_the_persons() -> None:
+    """A place a lock takes is taken in every solution, so a household that fits only
+    there is out from the start, with that reason (the LP would have seated half of it)."""
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 5}), Destination("NO", {"persons": 3})),
+        cases=(
+            Case("locked", 3, {"DE": 0.1}, locked="DE"),
+            Case("four", 4, {"DE": 9.0}),
+            Case("three", 3, {"DE": 5.0, "NO": 1.0}),
+        ),
+    )
+    result = solve(problem, time_limit=5, seed=0, explain=True)
+    assert_valid(problem, result)
+    assert result.assignments == {"locked": "DE", "three": "NO"}
+    assert result.status == "optimal"
+    assert result.bound_persons == 6
+    assert "beside the households locked" in result.unassigned["four"]
+    (alternative,) = result.explanations["three"].alternatives
+    assert alternative.why == "no room left at DE beside the households locked there"
+
+
 def test_lock_beats_a_better_scoring_household() -> None:
     problem = AllocationProblem(
         destinations=(Destination("DE", {"persons": 2}),),
