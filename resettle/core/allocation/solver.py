@@ -708,39 +708,22 @@ def _solve_mip(
     lp.a_matrix_.value_ = vals[keep]
     lp.integrality_ = [highspy.HighsVarType.kInteger] * int(cols.size)
 
-    h = _new_highs(seed)
-    h.setOptionValue("time_limit", max(_MIN_MIP_SECONDS, float(time_limit)))
-    _interrupt_at(h, time.perf_counter() + max(_MIN_MIP_SECONDS, float(time_limit)))
-    h.setOptionValue("mip_abs_gap", abs_gap)
-    h.setOptionValue("mip_rel_gap", rel_gap)
-    h.setOptionValue("mip_heuristic_effort", _HEURISTIC_EFFORT)
-    h.setOptionValue("mip_pool_soft_limit", _CUT_POOL_LIMIT)
-    # symmetry detection and presolve do not stop at the time limit: on a 10000 x 100
-    # instance with every household counted, a repair MIP of 22,681 columns given 2 s spent
-    # 54 s detecting symmetry and 16 s in presolve.  Symmetry changed no answer measured;
-    # presolve helps small MIPs (a repair of 1,419 columns proven in 0.11 s with it, not in
-    # 0.12 s without)
-    h.setOptionValue("mip_detect_symmetry", False)
-    if neighbourhood or cols.size > _PRESOLVE_MAX_COLUMNS:
-        h.setOptionValue("presolve", "off")
-    if neighbourhood:
-        # with a start always given, the heuristics that look for a first solution only
-        # cost time (34 neighbourhoods of a 3000 x 50 search: 0.88 s -> 0.58 s, same answers)
-        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
-    h.passModel(lp)
     local = np.full(inst.n_cols, -1, dtype=np.int64)
     local[cols] = np.arange(cols.size)
     start_cols = local[start[start >= 0]]
+    values: FloatArray | None = None
     if start_cols.size and np.all(start_cols >= 0):
         # a complete start (zeros included): a partial one makes HiGHS solve a sub-MIP
         values = np.zeros(cols.size)
         values[start_cols] = 1.0
-        sol = highspy.HighsSolution()
-        sol.col_value = values
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
+    stop = time.perf_counter() + max(_MIN_MIP_SECONDS, float(time_limit))
+    presolve = not neighbourhood and cols.size <= _PRESOLVE_MAX_COLUMNS
+    h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, presolve, neighbourhood)
+    if presolve and values is not None and _returned_the_start(h, lp, values):
+        # HiGHS 1.16, given a start and presolve, can prove a better solution in the
+        # presolved space and hand back the start instead (a fill MIP on 3000 x 50: whole
+        # persons lost; found by the brute-force property test): solve again without presolve
+        h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, False, neighbourhood)
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -755,6 +738,60 @@ def _solve_mip(
     chosen = cols[xv > 0.5]
     assign[inst.col_unit[chosen]] = chosen
     return _MipOutcome(assign, proven, dual_bound, False)
+
+
+def _run_mip(
+    lp: highspy.HighsLp,
+    start: FloatArray | None,
+    stop: float,
+    seed: int,
+    abs_gap: float,
+    rel_gap: float,
+    presolve: bool,
+    neighbourhood: bool,
+) -> highspy.Highs:
+    """One HiGHS run of a model built by ``_solve_mip``, interrupted at ``stop``."""
+    h = _new_highs(seed)
+    h.setOptionValue("time_limit", max(_MIN_MIP_SECONDS, stop - time.perf_counter()))
+    _interrupt_at(h, max(stop, time.perf_counter() + _MIN_MIP_SECONDS))
+    h.setOptionValue("mip_abs_gap", abs_gap)
+    h.setOptionValue("mip_rel_gap", rel_gap)
+    h.setOptionValue("mip_heuristic_effort", _HEURISTIC_EFFORT)
+    h.setOptionValue("mip_pool_soft_limit", _CUT_POOL_LIMIT)
+    # symmetry detection and presolve do not stop at the time limit: on a 10000 x 100
+    # instance with every household counted, a repair MIP of 22,681 columns given 2 s spent
+    # 54 s detecting symmetry and 16 s in presolve.  Symmetry changed no answer measured;
+    # presolve helps small MIPs (a repair of 1,419 columns proven in 0.11 s with it, not in
+    # 0.12 s without)
+    h.setOptionValue("mip_detect_symmetry", False)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
+    if neighbourhood:
+        # with a start always given, the heuristics that look for a first solution only
+        # cost time (34 neighbourhoods of a 3000 x 50 search: 0.88 s -> 0.58 s, same answers)
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    return h
+
+
+def _returned_the_start(h: highspy.Highs, lp: highspy.HighsLp, start: FloatArray) -> bool:
+    """The solution handed back is the start, while HiGHS reports a better objective."""
+    info = h.getInfo()
+    if info.primal_solution_status != 2:
+        return False
+    x = np.asarray(h.getSolution().col_value)
+    if not np.array_equal(x > 0.5, start > 0.5):
+        return False
+    found = float(np.dot(lp.col_cost_, start))
+    reported = float(info.objective_function_value)
+    return reported > found + 1e-9 * max(1.0, abs(found))
 
 
 # --------------------------------------------------------------------------- driver

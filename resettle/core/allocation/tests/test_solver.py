@@ -158,6 +158,26 @@ def test_mip_over_every_column_proves_the_score() -> None:
 LNS_ONLY = SolveOptions(lns_min_columns=1, lns_units=1, mip_time_share=1e-9)
 
 
+def test_a_better_solution_than_the_start_is_not_lost() -> None:
+    """HiGHS 1.16, given a start, could prove a better solution in its presolved space and
+    hand back the start: here the restricted MIP then kept 6 persons of 8 (found by the
+    brute-force property test)."""
+    problem = AllocationProblem(
+        destinations=(Destination("DE", {"persons": 4}),
+                      Destination("NO", {"persons": 4, "medical": 1})),
+        cases=(
+            Case("H0", 1, {"NO": 0.0, "DE": 0.5}, usage={"medical": 1.0}),
+            Case("H1", 1, {"NO": 0.0, "DE": 0.5}, usage={"medical": 1.0}),
+            Case("H2", 2, {"NO": 0.5, "DE": 0.0}),
+            Case("H3", 1, {}, usage={"medical": 1.0}),
+            Case("H4", 4, {"DE": 0.0, "NO": 0.0}, usage={"medical": 1.0}),
+        ),
+    )
+    result = solve(problem, time_limit=5, seed=0)
+    assert result.persons_placed == 8
+    assert result.status == "optimal"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_cases=6))
 def test_neighbourhood_search_keeps_constraints_and_bounds(problem: AllocationProblem) -> None:
