@@ -719,7 +719,10 @@ def _solve_mip(
     stop = time.perf_counter() + max(_MIN_MIP_SECONDS, float(time_limit))
     presolve = not neighbourhood and cols.size <= _PRESOLVE_MAX_COLUMNS
     h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, presolve, neighbourhood)
-    if presolve and values is not None and _returned_the_start(h, lp, values):
+    if (
+        presolve and values is not None and time.perf_counter() < stop
+        and _returned_the_start(h, lp, values)
+    ):
         # HiGHS 1.16, given a start and presolve, can prove a better solution in the
         # presolved space and hand back the start instead (a fill MIP on 3000 x 50: whole
         # persons lost; found by the brute-force property test): solve again without presolve
