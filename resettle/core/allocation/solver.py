@@ -79,8 +79,9 @@ _ROUNDING_SECONDS_PER_UNIT = 2.5e-5
 """Kept back from the LP for the rounding and greedy fill that make its solution whole
 (0.04-0.07 s for 3,000 households)."""
 _LNS_GROWTH = 2
-"""Neighbourhoods grow, one destination per sweep without improvement, to this many times
-their first size."""
+"""While persons are short, neighbourhoods grow, one destination per sweep without
+improvement, to this many times their first size; the search for the score goes on
+growing while there is time."""
 _PRESOLVE_MAX_COLUMNS = 10_000
 """Above this many columns a MIP runs without HiGHS's presolve, which does not stop at the
 time limit (see ``_solve_mip``)."""
@@ -1208,7 +1209,8 @@ def _optimise(
     # (``bound`` <= the LP's bound_at, so this also covers good_enough)
     if search_fits and clock() < deadline and not proven(*_totals(inst, assign)):
         moves = _lns(
-            inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough, polish
+            inst, assign, rc, persons_bound, opts, seed, deadline, clock, good_enough, polish,
+            grow_while_time=True,
         )
         if moves:
             method += f"+lns({moves})"
@@ -1458,6 +1460,7 @@ def _lns(
     clock: Callable[[], float],
     good_enough: Callable[[float, float], bool],
     polish: _Polisher,
+    grow_while_time: bool = False,
 ) -> int:
     """Large-neighbourhood search: re-solve a few destinations at a time, exactly.
 
@@ -1472,7 +1475,9 @@ def _lns(
     often as it costs at most a fifth of the search's time.  While persons are short, the
     rounds take turns: from a place left, from a left-out household, for the score.
     Stops when ``good_enough``, when a full sweep brings nothing even with neighbourhoods
-    grown to twice their size, or at the deadline.
+    grown to twice their size (to all destinations but one with ``grow_while_time``: a
+    search that ended there left 18 of 60 s unused on 10000 x 100, and going on took
+    0.0271 % to 0.0248 %), or at the deadline.
     Returns the number of improving rounds.
     """
     n_d = len(inst.dest_ids)
@@ -1497,8 +1502,8 @@ def _lns(
     grown = 0
     while clock() < deadline:
         if stale >= n_d:
-            # a sweep brought nothing: on with larger neighbourhoods, up to twice the size
-            if k + grown >= min(n_d - 1, _LNS_GROWTH * k):
+            # a sweep brought nothing: on with larger neighbourhoods
+            if k + grown >= min(n_d - 1, n_d if grow_while_time else _LNS_GROWTH * k):
                 break
             grown += 1
             stale = 0
