@@ -1503,7 +1503,8 @@ def _lns(
     while clock() < deadline:
         if stale >= n_d:
             # a sweep brought nothing: on with larger neighbourhoods
-            if k + grown >= min(n_d - 1, n_d if grow_while_time else _LNS_GROWTH * k):
+            largest = n_d - 1 if grow_while_time else min(n_d - 1, _LNS_GROWTH * k)
+            if k + grown >= largest:
                 break
             grown += 1
             stale = 0

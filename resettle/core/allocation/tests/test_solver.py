@@ -154,10 +154,6 @@ def test_mip_over_every_column_proves_the_score() -> None:
     assert result.bound_score == pytest.approx(0.0)
 
 
-# neighbourhood search alone: the restricted MIP gets (almost) no time, LNS on any size
-LNS_ONLY = SolveOptions(lns_min_columns=1, lns_units=1, mip_time_share=1e-9)
-
-
 def test_a_better_solution_than_the_start_is_not_lost() -> None:
     """HiGHS 1.16, given a start, could prove a better solution in its presolved space and
     hand back the start: here the restricted MIP then kept 6 persons of 8 (found by the
@@ -176,6 +172,10 @@ def test_a_better_solution_than_the_start_is_not_lost() -> None:
     result = solve(problem, time_limit=5, seed=0)
     assert result.persons_placed == 8
     assert result.status == "optimal"
+
+
+# neighbourhood search alone: the restricted MIP gets (almost) no time, LNS on any size
+LNS_ONLY = SolveOptions(lns_min_columns=1, lns_units=1, mip_time_share=1e-9)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
