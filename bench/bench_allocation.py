@@ -215,14 +215,14 @@ def main() -> None:
                 better = (result.persons_placed, round(result.score, 6)) >= (
                     persons, round(score, 6)
                 )
-                cbc_gap = max(0, result.bound_score - score) / max(1, abs(result.bound_score))
+                gap_to_bound = max(0, result.bound_score - score) / max(1, abs(result.bound_score))
                 ratio = ""
                 if size.cbc_ratio is not None:
                     met = result.solve_seconds <= seconds * size.cbc_ratio
                     ratio = f" ({'met' if met else 'MISSED'} <= {size.cbc_ratio:.3g})"
                 print(
                     f"      CBC {seconds:.2f} s ({status}) persons {persons:.0f} score "
-                    f"{score:.3f} gap-to-our-bound {cbc_gap:.4%}"
+                    f"{score:.3f} gap-to-our-bound {gap_to_bound:.4%}"
                     f" | ours/CBC time {result.solve_seconds / seconds:.3f}{ratio}"
                     f" | ours at least as good: {'yes' if better else 'NO'}"
                     f" | load {load()}"
