@@ -461,3 +461,33 @@ def test_whole_number_scores_give_a_whole_number_bound() -> None:
         assert_valid(problem, result)
         assert result.bound_score == int(result.bound_score)
         assert result.bound_score >= result.score
+
+
+def test_score_bound_is_taken_at_the_persons_placed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A budget counted in fractions: the LP places 3 persons, no solution more than 2.
+
+    Two destinations with a budget of 1.5; a family (one person, budget 1.5, score 10)
+    fits only at D1, three singles (budget 1, score 1) fit at either.  The LP's most
+    persons is 3 (the singles alone, score 3); with at least 2 persons its best is 11.5
+    (the family at D1, one and a half singles at D2).  With every MIP out of time the
+    answer is the rounding's 2 persons; the bound for 2 persons is the LP's at 2, 11 on the
+    whole-number grid.  Drawn as a line from the LP's 3 persons through its price of a
+    person (17), it was 20.
+    """
+    budget = {"persons": 10, "budget": 1.5}
+    problem = AllocationProblem(
+        destinations=(Destination("D1", budget), Destination("D2", budget)),
+        cases=(
+            Case("F", 1, usage={"budget": 1.5}, scores={"D1": 10}),
+            *(Case(f"S{i}", 1, usage={"budget": 1}, scores={"D1": 1, "D2": 1}) for i in range(3)),
+        ),
+    )
+    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
+    monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
+    result = solve(problem, time_limit=5, seed=1)
+    assert_valid(problem, result)
+    assert result.persons_placed == 2
+    assert result.bound_persons == 3
+    assert result.bound_score == 11
+    monkeypatch.undo()
+    assert solve(problem, time_limit=5, seed=1).score == 11  # the optimum: F and one single
