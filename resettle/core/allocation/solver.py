@@ -1145,15 +1145,17 @@ def _optimise(
     # seldom finishes, and the neighbourhood search turns the rest into improvements
     search_fits = _lns_size(inst, opts) < len(inst.dest_ids)  # a neighbourhood < the whole
     held: tuple[_Duals, float] | None = None
-    if lp_ok and persons_now < persons_req - 0.5 and clock() < deadline - 2 * lp_seconds:
+    if lp_ok and persons_now < persons_req - 0.5 and deadline - clock() >= max(
+        0.25 * lp_seconds, 0.3
+    ):
         # persons short of the LP's count, perhaps out of its reach (a budget counted in
         # fractions: 27 short of the LP's 8,503 whatever the search does): the score LP
         # again at the persons placed, for its bound and prices there.  The line from the
         # LP's count fell far too slowly (24 % above the answer where the bound at the
         # count placed is 4.6 %).  Before the persons search, which takes most of the
-        # time left; not when little is left (it took 0.065 s of the 0.09 s the persons
-        # search needed at 0.68 s on 3000 x 50).  Only a row bound changes: the basis
-        # stays dual feasible and the dual simplex needs a few pivots
+        # time left; only a row bound changes, so the basis stays dual feasible and the
+        # dual simplex needs a few pivots (0.05-0.2 s), but not with less than 0.3 s left
+        # (it took 0.065 s of the 0.09 s the persons search needed at 0.68 s on 3000 x 50)
         master.use_dual_simplex()
         held_ok, held_duals = _solve_lp(master, inst.col_score, persons_now, deadline, clock, add)
         if held_ok and held_duals.bound < bound_at(persons_now):
