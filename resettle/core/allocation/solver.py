@@ -83,18 +83,18 @@ _LNS_GROWTH = 2
 improvement, to this many times their first size; the search for the score goes on
 growing while there is time."""
 _PRESOLVE_MAX_COLUMNS = 10_000
-# the weighted LP's persons weight, as a multiple of the MIPs' (1 + 2 max|score|): with a
-# capacity counted in fractions (a budget), the LP trades fractions of a person for score
-# at the lower weight, and the persons and score passes after it took 0.8 s and 4.0 s
-# (5,400 and 24,000 pivots) instead of 0.01 s and 0.24 s; no change elsewhere
-_LP_WEIGHT_FACTOR = 10.0
-# the score pass uses the primal simplex from the persons pass's basis when that pass took
-# at most this many pivots per household (usually none); after more, the basis is far from
-# the score optimum and the dual simplex is quicker (1.0 s against 3.8 s with signed scores
-# and a budget counted in fractions)
-_PRIMAL_PIVOTS_PER_UNIT = 0.02
 """Above this many columns a MIP runs without HiGHS's presolve, which does not stop at the
 time limit (see ``_solve_mip``)."""
+_LP_WEIGHT_FACTOR = 10.0
+"""The weighted LP's persons weight, as a multiple of the MIPs' (1 + 2 max|score|): with a
+capacity counted in fractions (a budget), the LP traded fractions of a person for score at
+the lower weight, and the persons and score passes after it took 0.8 s and 4.0 s (5,400
+and 24,000 pivots) instead of 0.01 s and 0.24 s; no change elsewhere."""
+_PRIMAL_PIVOTS_PER_UNIT = 0.02
+"""The score pass uses the primal simplex from the persons pass's basis when that pass took
+at most this many pivots per household (usually none); after more, the basis is far from
+the score optimum and the dual simplex is quicker (1.0 s against 3.8 s with signed scores
+and a budget counted in fractions)."""
 _ROOT_SECONDS_PER_COLUMN = 2e-4
 """What the root of a wider restricted MIP without presolve may take per column: its cut
 rounds do not stop at the time limit, and scaling the last round's time by the columns
@@ -1149,10 +1149,10 @@ def _optimise(
         0.25 * lp_seconds, 0.3
     ):
         # persons short of the LP's count, perhaps out of its reach (a budget counted in
-        # fractions: 27 short of the LP's 8,503 whatever the search does): the score LP
+        # fractions: 25-34 short of the LP's 8,503 whatever the search does): the score LP
         # again at the persons placed, for its bound and prices there.  The line from the
-        # LP's count fell far too slowly (24 % above the answer where the bound at the
-        # count placed is 4.6 %).  Before the persons search, which takes most of the
+        # LP's count fell far too slowly (21 % above the answer where the bound at the
+        # count placed is 4.9-5.4 %).  Before the persons search, which takes most of the
         # time left; only a row bound changes, so the basis stays dual feasible and the
         # dual simplex needs a few pivots (0.05-0.2 s), but not with less than 0.3 s left
         # (it took 0.065 s of the 0.09 s the persons search needed at 0.68 s on 3000 x 50)
@@ -1417,11 +1417,12 @@ def _cheap_columns(rc: FloatArray) -> BoolArray:
     of those: all of them made the fill a MIP of 30,000 columns that found nothing in
     0.5 s on 3000 x 50.  Elsewhere 4-23 % are zero, and all of them are kept.
     """
-    tau = float(np.quantile(-rc, 0.2)) if rc.size else 0.0
+    share = 0.2
+    tau = float(np.quantile(-rc, share)) if rc.size else 0.0
     cheap = rc >= -max(tau, 1e-9)
-    if cheap.mean() > 2 * 0.2:
+    if cheap.mean() > 2 * share:  # ties at zero
         jitter = np.random.default_rng(0).random(rc.size)
-        cheap &= jitter < 0.2 / cheap.mean()
+        cheap &= jitter < share / cheap.mean()
     return cheap
 
 
