@@ -491,3 +491,31 @@ def test_score_bound_is_taken_at_the_persons_placed(monkeypatch: pytest.MonkeyPa
     assert result.bound_score == 11
     monkeypatch.undo()
     assert solve(problem, time_limit=5, seed=1).score == 11  # the optimum: F and one single
+
+
+def test_cheap_columns_on_ties_take_a_fifth() -> None:
+    """Every reduced cost zero (every score equal): a seeded fifth, not all of them."""
+    tied = solver._cheap_columns(np.zeros(10_000))
+    assert 0.18 < tied.mean() < 0.22
+    assert np.array_equal(tied, solver._cheap_columns(np.zeros(10_000)))
+    spread = -np.arange(10_000, dtype=float) / 10_000  # no ties: the fifth nearest zero
+    assert np.array_equal(np.flatnonzero(solver._cheap_columns(spread)), np.arange(2_000))
+
+
+def test_first_columns_spread_where_scores_tie() -> None:
+    """Equal scores: the LP's first columns do not all go to the first two destinations."""
+    destinations = tuple(Destination(f"D{d}", {"persons": 40 + 10 * d}) for d in range(10))
+    problem = AllocationProblem(
+        destinations=destinations,
+        cases=tuple(
+            Case(f"H{i:03d}", 1 + i % 4, scores={d.id: 1.0 for d in destinations})
+            for i in range(200)
+        ),
+    )
+    inst = solver._build_instance(problem)
+    every = np.ones(inst.n_cols, dtype=bool)
+    first = solver._best_per_unit(inst, solver._initial_key(inst, 1), 2, every)
+    assert first.size == 400
+    assert np.unique(inst.col_dest[first]).size >= 8
+    again = solver._best_per_unit(inst, solver._initial_key(inst, 1), 2, every)
+    assert np.array_equal(first, again)  # seeded
