@@ -25,7 +25,11 @@ DESTS = ("DE", "NO", "FI")
 
 
 @st.composite
-def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
+def tiny_problems(
+    draw: st.DrawFn, max_cases: int = 6, budget: bool = False
+) -> AllocationProblem:
+    """``budget``: a capacity counted in fractions, which the LP can fill where no
+    integer solution can."""
     n_dest = draw(st.integers(1, 3))
     dest_ids = DESTS[:n_dest]
     destinations = tuple(
@@ -34,6 +38,7 @@ def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
             capacity={
                 "persons": draw(st.integers(0, 9)),
                 **({"medical": draw(st.integers(0, 2))} if draw(st.booleans()) else {}),
+                **({"budget": draw(st.sampled_from([0.5, 1.5, 2.2, 4.5]))} if budget else {}),
             },
         )
         for d in dest_ids
@@ -48,7 +53,10 @@ def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
             Case(
                 id=f"H{i}",
                 size=draw(st.integers(1, 4)),
-                usage={"medical": 1.0} if draw(st.integers(0, 3)) == 0 else {},
+                usage={
+                    **({"medical": 1.0} if draw(st.integers(0, 3)) == 0 else {}),
+                    **({"budget": draw(st.sampled_from([0.3, 0.7, 1.2]))} if budget else {}),
+                },
                 scores=scores,
                 locked=locked,
             )
@@ -64,35 +72,29 @@ def tiny_problems(draw: st.DrawFn, max_cases: int = 6) -> AllocationProblem:
 
 def brute_force(problem: AllocationProblem) -> tuple[float, float] | None:
     """Best (persons, score) over every assignment; locks must hold (None if they cannot)."""
-    cases = problem.cases
+    outcomes = every_outcome(problem)
+    return max(outcomes) if outcomes else None
+
+
+def every_outcome(problem: AllocationProblem) -> list[tuple[float, float]]:
+    """(persons, score) of every assignment that keeps every constraint."""
     caps = {d.id: d.capacity for d in problem.destinations}
-    best: tuple[float, float] | None = None
-    options = [[None, *c.scores] for c in cases]
-    for choice in itertools.product(*options):
-        where = dict(zip([c.id for c in cases], choice, strict=True))
-        if any(len({where[c] for c in g}) > 1 for g in problem.together):
-            continue
-        ok = True
-        for case, dest in zip(cases, choice, strict=True):
-            if case.locked is not None and dest != case.locked:
-                ok = False
-        if not ok:
+    outcomes = []
+    for choice in itertools.product(*[[None, *c.scores] for c in problem.cases]):
+        where = dict(zip([c.id for c in problem.cases], choice, strict=True))
+        placed = [(c, d) for c, d in zip(problem.cases, choice, strict=True) if d is not None]
+        if any(len({where[c] for c in g}) > 1 for g in problem.together) or any(
+            c.locked is not None and where[c.id] != c.locked for c in problem.cases
+        ):
             continue
         used: dict[tuple[str, str], float] = {}
-        for case, dest in zip(cases, choice, strict=True):
-            if dest is None:
-                continue
-            for dim, v in case.usage.items():
-                used[(dest, dim)] = used.get((dest, dim), 0.0) + v
-        if any(dim in caps[d] and v > caps[d][dim] + 1e-9 for (d, dim), v in used.items()):
-            continue
-        persons = sum(c.persons for c, d in zip(cases, choice, strict=True) if d is not None)
-        score = sum(c.scores[d] for c, d in zip(cases, choice, strict=True) if d is not None)
-        if best is None or (persons, score) > (best[0] + 1e-9, best[1] + 1e-9) or (
-            abs(persons - best[0]) < 1e-9 and score > best[1] + 1e-9
-        ):
-            best = (persons, score)
-    return best
+        for case, dest in placed:
+            for dim, value in case.usage.items():
+                used[(dest, dim)] = used.get((dest, dim), 0.0) + value
+        if all(dim not in caps[d] or v <= caps[d][dim] + 1e-9 for (d, dim), v in used.items()):
+            persons = sum(c.persons for c, _ in placed)
+            outcomes.append((persons, sum(c.scores[d] for c, d in placed)))
+    return outcomes
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -519,3 +521,37 @@ def test_first_columns_spread_where_scores_tie() -> None:
     assert np.unique(inst.col_dest[first]).size >= 8
     again = solver._best_per_unit(inst, solver._initial_key(inst, 1), 2, every)
     assert np.array_equal(first, again)  # seeded
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=6, budget=True))
+def test_optimal_against_brute_force_with_a_fractional_budget(problem: AllocationProblem) -> None:
+    best = brute_force(problem)
+    assume(best is not None)
+    assert best is not None
+    result = solve(problem, time_limit=10, seed=2)
+    assert result.status == "optimal"
+    assert result.persons_placed == pytest.approx(best[0])
+    assert result.score == pytest.approx(best[1], abs=1e-6)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems(max_cases=5, budget=True))
+def test_bounds_hold_with_every_mip_out_of_time(problem: AllocationProblem) -> None:
+    """The bounds when only the LPs, the rounding and the greedy steps ran (with a budget
+    counted in fractions the score LP runs again at the persons placed): no assignment
+    places more persons, nor scores more while placing at least as many."""
+    assume(brute_force(problem) is not None)
+    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
+    real_mip = solver._solve_mip
+    solver._solve_mip = lambda *_a, **_k: out_of_time
+    try:
+        result = solve(problem, time_limit=10, seed=2)
+    finally:
+        solver._solve_mip = real_mip
+    assert_valid(problem, result)
+    for persons, score in every_outcome(problem):
+        assert persons <= result.bound_persons + 1e-9
+        if persons >= result.persons_placed - 1e-9:
+            assert score <= result.bound_score + 1e-6
+
