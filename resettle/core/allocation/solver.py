@@ -95,6 +95,13 @@ _PRIMAL_PIVOTS_PER_UNIT = 0.02
 at most this many pivots per household (usually none); after more, the basis is far from
 the score optimum and the dual simplex is quicker (1.0 s against 3.8 s with signed scores
 and a budget counted in fractions)."""
+_PRIMAL_NEW_COLUMNS_PER_UNIT = 0.1
+"""A round of column generation that brings in at most this many columns per household
+re-solves with the primal simplex: the basis stays primal feasible and only the new columns
+price out, where the dual simplex flips each to its upper bound and repairs (3000 x 50, tight
+places: 2,243-2,481 pivots and 0.5 s for 147 and 3 new columns, 757 and 11 pivots by the
+primal simplex; the weighted LP 3.1 s -> 2.3 s).  After many new columns the dual simplex
+stays the quicker (6,553 new columns: 0.62 s against 3.8 s)."""
 _ROOT_SECONDS_PER_COLUMN = 2e-4
 """What the root of a wider restricted MIP without presolve may take per column: its cut
 rounds do not stop at the time limit, and scaling the last round's time by the columns
@@ -433,6 +440,7 @@ class _MasterLP:
         self.in_master = np.zeros(inst.n_cols, dtype=bool)
         self.cost_all = inst.unit_persons[inst.col_unit]
         self.pivots = 0  # simplex iterations over all runs
+        self.primal = False
 
     def add(self, cols: IntArray) -> None:
         cols = cols[~self.in_master[cols]]
@@ -474,18 +482,17 @@ class _MasterLP:
         idx = np.arange(self.cols.size, dtype=np.int32)
         self.h.changeColsCost(int(self.cols.size), idx, cost_all[self.cols])
 
-    def use_primal_simplex(self) -> None:
-        """For a re-solve whose basis stays primal feasible (only the costs change).
+    def set_simplex(self, *, primal: bool) -> None:
+        """The primal simplex for a re-solve whose basis stays primal feasible.
 
-        HiGHS's dual simplex then starts over from a dual infeasible basis: the score LP
-        after the weighted one took 0.26-0.40 s on 3000 x 50 instances with 40,000-73,000
-        columns, the primal simplex 0.015-0.026 s for the same optimum.  From scratch, or
-        after new columns came in, the primal simplex is the slow one (4.8 s against 0.4 s).
+        That is, when only the costs change, or a few columns come in.  HiGHS's dual
+        simplex then starts over from a dual infeasible basis: the score LP after the
+        weighted one took 0.26-0.40 s on 3000 x 50 instances with 40,000-73,000 columns,
+        the primal simplex 0.015-0.026 s for the same optimum.  From scratch, or after
+        many new columns, the primal simplex is the slow one (4.8 s against 0.4 s).
         """
-        self.h.setOptionValue("simplex_strategy", 4)
-
-    def use_dual_simplex(self) -> None:
-        self.h.setOptionValue("simplex_strategy", 1)
+        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        self.primal = primal
 
     def require_persons(self, minimum: float) -> None:
         self.h.changeRowBounds(int(self.persons_row), float(minimum), _INF)
@@ -592,8 +599,10 @@ def _solve_lp(
     inst = master.inst
     master.set_cost(cost_all)
     master.require_persons(persons_lower)
+    caller_primal = master.primal
     while True:
         ok = master.run(deadline - clock())
+        master.set_simplex(primal=caller_primal)
         duals = master.duals(persons_lower)
         if not ok:
             return False, duals
@@ -604,7 +613,10 @@ def _solve_lp(
         entering = (rc > scale) & ~master.in_master
         if not entering.any() or clock() >= deadline:
             return bool(not entering.any()), duals
-        master.add(_best_per_unit(inst, rc, add_per_unit, entering))
+        new = _best_per_unit(inst, rc, add_per_unit, entering)
+        if new.size <= _PRIMAL_NEW_COLUMNS_PER_UNIT * inst.n_units:
+            master.set_simplex(primal=True)
+        master.add(new)
 
 
 # --------------------------------------------------------------------------- rounding
@@ -1039,7 +1051,7 @@ def _optimise(
         persons_req = min(persons_lp, persons_bound) - 1e-9 * max(1.0, persons_lp)
         if master.pivots - pivots_before <= _PRIMAL_PIVOTS_PER_UNIT * inst.n_units:
             # the weighted optimum was persons first: its basis stays primal feasible
-            master.use_primal_simplex()
+            master.set_simplex(primal=True)
         lp2_ok, duals2 = _solve_lp(master, inst.col_score, persons_req, lp_deadline, clock, add)
         prices[:] = duals2.cap
         lp_ok = lp1_ok and lp2_ok
@@ -1156,7 +1168,7 @@ def _optimise(
         # time left; only a row bound changes, so the basis stays dual feasible and the
         # dual simplex needs a few pivots (0.05-0.2 s), but not with less than 0.3 s left
         # (it took 0.065 s of the 0.09 s the persons search needed at 0.68 s on 3000 x 50)
-        master.use_dual_simplex()
+        master.set_simplex(primal=False)
         held_ok, held_duals = _solve_lp(master, inst.col_score, persons_now, deadline, clock, add)
         if held_ok and held_duals.bound < bound_at(persons_now):
             held = (held_duals, persons_now)

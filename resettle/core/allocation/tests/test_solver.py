@@ -554,3 +554,37 @@ def test_bounds_hold_with_every_mip_out_of_time(problem: AllocationProblem) -> N
         if persons >= result.persons_placed - 1e-9:
             assert score <= result.bound_score + 1e-6
 
+
+
+def test_column_generation_reaches_the_whole_lp_with_either_simplex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rounds that bring in few columns re-solve by the primal simplex; the optimum is the
+    whole LP's, and the pass hands the master back with the simplex its caller chose."""
+    spec = InstanceSpec(300, 12, structure="mixed", density=0.6, together_share=0.1,
+                        lock_share=0.02, places_ratio=0.93)
+    inst = solver._build_instance(generate(spec, seed=5))
+    weighted = inst.col_score + 50.0 * inst.unit_persons[inst.col_unit]
+    deadline = time.perf_counter() + 60
+
+    whole = solver._MasterLP(inst, 1)
+    whole.add(np.arange(inst.n_cols, dtype=np.int64))
+    assert solver._solve_lp(whole, weighted, -np.inf, deadline, time.perf_counter, 2)[0]
+
+    priced = solver._MasterLP(inst, 1)
+    priced.add(solver._best_per_unit(inst, inst.col_score, 1, np.ones(inst.n_cols, bool)))
+    chosen: list[bool] = []
+    real_set = priced.set_simplex
+
+    def record(*, primal: bool) -> None:
+        chosen.append(primal)
+        real_set(primal=primal)
+
+    monkeypatch.setattr(priced, "set_simplex", record)
+    assert solver._solve_lp(priced, weighted, -np.inf, deadline, time.perf_counter, 2)[0]
+    assert priced.cols.size < inst.n_cols  # columns were priced, not all taken
+    assert priced.h.getInfo().objective_function_value == pytest.approx(
+        whole.h.getInfo().objective_function_value, rel=1e-9
+    )
+    assert True in chosen  # some round brought in few columns
+    assert priced.primal is False
