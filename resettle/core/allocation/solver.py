@@ -1439,13 +1439,15 @@ def _cheap_columns(rc: FloatArray) -> BoolArray:
 
 
 def _persons_first_weight(inst: _Instance, cols: IntArray) -> float:
-    """A weight per person above any score difference the units of ``cols`` can make."""
-    hi = np.full(inst.n_units, -np.inf)
-    lo = np.full(inst.n_units, np.inf)
+    """A weight per person above any score difference the units of ``cols`` can make: a
+    unit left out scores 0, so each spans from the lower of 0 and its lowest score to the
+    higher of 0 and its highest (a unit whose every score is negative counted only the
+    spread of its scores, and a MIP could leave it out to keep the score)."""
+    hi = np.zeros(inst.n_units)
+    lo = np.zeros(inst.n_units)
     np.maximum.at(hi, inst.col_unit[cols], inst.col_score[cols])
     np.minimum.at(lo, inst.col_unit[cols], inst.col_score[cols])
-    units = np.unique(inst.col_unit[cols])
-    return 1.0 + float((hi[units] - np.minimum(lo[units], 0.0)).sum())
+    return 1.0 + float((hi - lo).sum())
 
 
 def _keep_if_better(

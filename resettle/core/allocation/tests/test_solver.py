@@ -588,3 +588,15 @@ def test_column_generation_reaches_the_whole_lp_with_either_simplex(
     )
     assert True in chosen  # some round brought in few columns
     assert priced.primal is False
+
+
+def test_persons_first_weight_counts_a_household_whose_every_score_is_negative() -> None:
+    """Leaving such a household out scores 0: placing it must still raise the objective."""
+    problem = AllocationProblem(
+        destinations=(Destination("D1", {"persons": 10}),),
+        cases=(Case("A", 1, scores={"D1": -5.0}), Case("B", 1, scores={"D1": 3.0})),
+    )
+    inst = solver._build_instance(problem)
+    weight = solver._persons_first_weight(inst, np.arange(inst.n_cols, dtype=np.int64))
+    both, b_alone = weight * 2 + (3.0 - 5.0), weight * 1 + 3.0
+    assert both > b_alone
