@@ -98,10 +98,10 @@ and a budget counted in fractions)."""
 _PRIMAL_NEW_COLUMNS_PER_UNIT = 0.1
 """A round of column generation that brings in at most this many columns per household
 re-solves with the primal simplex: the basis stays primal feasible and only the new columns
-price out, where the dual simplex flips each to its upper bound and repairs (3000 x 50, tight
-places: 2,243-2,481 pivots and 0.5 s for 147 and 3 new columns, 757 and 11 pivots by the
-primal simplex; the weighted LP 3.1 s -> 2.3 s).  After many new columns the dual simplex
-stays the quicker (6,553 new columns: 0.62 s against 3.8 s)."""
+price out, where the dual simplex flips each to its upper bound and repairs (3000 x 50 with
+places for every person: 2,757 and 2,858 pivots, 0.6 s each, for 46 and 2 new columns; 391
+and 20 by the primal simplex; the weighted LP 3.4 s -> 2.4 s).  After many new columns the
+dual simplex stays the quicker (6,553 new columns: 0.62 s against 3.8 s)."""
 _ROOT_SECONDS_PER_COLUMN = 2e-4
 """What the root of a wider restricted MIP without presolve may take per column: its cut
 rounds do not stop at the time limit, and scaling the last round's time by the columns

@@ -555,7 +555,6 @@ def test_bounds_hold_with_every_mip_out_of_time(problem: AllocationProblem) -> N
             assert score <= result.bound_score + 1e-6
 
 
-
 def test_column_generation_reaches_the_whole_lp_with_either_simplex(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
