@@ -67,6 +67,13 @@ _TOL = 1e-7
 _HEURISTIC_EFFORT = 0.002
 _MIN_MIP_SECONDS = 0.05
 """A MIP always gets this much; steps that would get less are not started."""
+_MIP_GRACE_SECONDS = 0.03
+"""How long past its own stop a MIP is waited for before the solver goes on without it.
+HiGHS honours its limit and interrupt only between steps; its root primal heuristics
+(line-search rounding with conflict propagation, the reduced-cost sub-MIP) run to their
+end, and took 5 s on a 6,000-column restricted MIP given 2.7 s (4,000 x 10, places short,
+a start within 2e-5 of the root bound).  Normally a MIP returns within 0.03 s of its stop
+(42 solves of 0.3-1.2 s on 3000 x 50: the whole solve at most 0.032 s past its deadline)."""
 _CHAINS_LEAVE = 2
 """Persons short of the bound at which the ejection chains stop."""
 _ROUTES_TO_BOUND_SECONDS = 1.5
@@ -713,6 +720,7 @@ def _solve_mip(
     rel_gap: float,
     capacity: FloatArray | None = None,
     neighbourhood: bool = False,
+    give_up: float | None = None,
 ) -> _MipOutcome:
     """Binary program over ``cols`` only; rows for units, used capacities and persons.
 
@@ -721,6 +729,8 @@ def _solve_mip(
     symmetry (parallel tasks at every start): in the search the slow ones became rarer
     without it (mean 34 -> 22 ms on a sparse instance; the persons bound in 6 of 6 runs at
     1.9 s instead of 4 of 6), and elsewhere it could outlast the time limit (below).
+    ``give_up`` (a ``time.perf_counter`` instant, usually the solve's deadline): a run
+    still going then is left behind (``_run_until``); by default, its own stop.
     """
     n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
     units, dests = inst.col_unit[cols], inst.col_dest[cols]
@@ -779,15 +789,18 @@ def _solve_mip(
         values[start_cols] = 1.0
     stop = time.perf_counter() + max(_MIN_MIP_SECONDS, float(time_limit))
     presolve = not neighbourhood and cols.size <= _PRESOLVE_MAX_COLUMNS
-    h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, presolve, neighbourhood)
+    give_up = stop if give_up is None else max(stop, give_up)
+    h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, presolve, neighbourhood, give_up)
     if (
-        presolve and values is not None and time.perf_counter() < stop
+        h is not None and presolve and values is not None and time.perf_counter() < stop
         and _returned_the_start(h, lp, values)
     ):
         # HiGHS 1.16, given a start and presolve, can prove a better solution in the
         # presolved space and hand back the start instead (a fill MIP on 3000 x 50: whole
         # persons lost; found by the brute-force property test): solve again without presolve
-        h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, False, neighbourhood)
+        h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, False, neighbourhood, give_up)
+    if h is None:
+        return _MipOutcome(None, False, math.inf, False)  # given up on: nothing learnt
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -813,8 +826,10 @@ def _run_mip(
     rel_gap: float,
     presolve: bool,
     neighbourhood: bool,
-) -> highspy.Highs:
-    """One HiGHS run of a model built by ``_solve_mip``, interrupted at ``stop``."""
+    give_up: float,
+) -> highspy.Highs | None:
+    """One HiGHS run of a model built by ``_solve_mip``, interrupted at ``stop``; None when
+    it did not come back by ``give_up`` (and ``_MIP_GRACE_SECONDS``)."""
     h = _new_highs(seed)
     h.setOptionValue("time_limit", max(_MIN_MIP_SECONDS, stop - time.perf_counter()))
     _interrupt_at(h, max(stop, time.perf_counter() + _MIN_MIP_SECONDS))
@@ -841,8 +856,33 @@ def _run_mip(
         sol.col_value = start
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
-    return h
+    return h if _run_until(h, give_up + _MIP_GRACE_SECONDS) else None
+
+
+def _perf_time(instant: float, clock: Callable[[], float]) -> float:
+    """``instant`` on ``clock`` as a ``time.perf_counter`` instant (HiGHS runs on the latter)."""
+    return time.perf_counter() + (instant - clock())
+
+
+def _run_until(h: highspy.Highs, give_up: float) -> bool:
+    """Run ``h`` in a thread of its own; False if it is still running at ``give_up``.
+
+    A run given up on is left to end at HiGHS's next check of its interrupt (already
+    due), and is not touched again: the solver goes on with what it had, so a phase of
+    HiGHS that ignores the time limit cannot make ``solve`` overrun its own.  The thread
+    is not a daemon, so a process that exits waits for it instead of killing it inside
+    HiGHS.
+    """
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            h.run()
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="resettle-mip").start()
+    return finished.wait(max(0.0, give_up - time.perf_counter()))
 
 
 def _returned_the_start(h: highspy.Highs, lp: highspy.HighsLp, start: FloatArray) -> bool:
@@ -1089,7 +1129,8 @@ def _optimise(
         # its MIP's root does not stop at the time limit, and costs up to about one LP
         # (3000 x 50: a fill started with 0.12 s left took 0.16 s); the chains go on
         if freed is not None and deadline - clock() >= lp_seconds and _fill(
-            inst, assign, freed, rc, seed, opts.fill_share * (deadline - clock())
+            inst, assign, freed, rc, seed, opts.fill_share * (deadline - clock()),
+            _perf_time(deadline, clock),
         ):
             method += "+fill"
     # the bulk of the persons still missing by ejection chains (milliseconds, where the
@@ -1277,12 +1318,12 @@ def _optimise(
             must = inst.unit_forced | ((duals2.unit > delta) & (assign >= 0))
             out = _solve_mip(
                 inst, cols, objective, persons_now, must, assign, mip_deadline - clock(), seed,
-                abs_gap, 0.0,
+                abs_gap, 0.0, give_up=_perf_time(deadline, clock),
             )
         if out.infeasible:
             out = _solve_mip(
                 inst, cols, objective, persons_now, inst.unit_forced, assign,
-                mip_deadline - clock(), seed, abs_gap, 0.0,
+                mip_deadline - clock(), seed, abs_gap, 0.0, give_up=_perf_time(deadline, clock),
             )
         if out.assign is not None:
             p_new, s_new = _totals(inst, out.assign)
@@ -1352,7 +1393,7 @@ def _repair(
     out = _solve_mip(
         inst, cols, objective, -_INF, np.zeros(inst.n_units, dtype=bool),
         np.full(inst.n_units, -1, dtype=np.int64), (deadline - clock()) * 0.25, seed,
-        1e-3, 1e-6, capacity=resid,
+        1e-3, 1e-6, capacity=resid, give_up=_perf_time(deadline, clock),
     )
     if out.assign is None:
         return False
@@ -1392,6 +1433,7 @@ def _fill(
     rc: FloatArray,
     seed: int,
     time_limit: float,
+    give_up: float,
 ) -> bool:
     """Persons-first MIP over the households ``_fill_scope`` frees.
 
@@ -1416,7 +1458,7 @@ def _fill(
     start = np.where(freed, assign, -1)
     out = _solve_mip(
         inst, cols, objective, -_INF, inst.unit_forced & freed, start, time_limit, seed,
-        0.5, 0.0, capacity=capacity,
+        0.5, 0.0, capacity=capacity, give_up=give_up,
     )
     return out.assign is not None and _keep_if_better(inst, assign, freed, out.assign)
 
@@ -1719,6 +1761,7 @@ def _lns(
             inst, cols, objective, lower, inst.unit_forced & freed, start,
             min(opts.lns_mip_seconds, deadline - clock()), seed,
             0.1 * opts.optimality_gap * max(1.0, abs(score_now)), 0.0, neighbourhood=True,
+            give_up=_perf_time(deadline, clock),
         )
         mip_seconds.append(clock() - mip_started)
         stale += 1
