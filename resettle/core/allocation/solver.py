@@ -859,6 +859,9 @@ def _run_mip(
     return h if _run_until(h, give_up + _MIP_GRACE_SECONDS) else None
 
 
+_MIP_THREAD = "resettle-mip"
+
+
 def _perf_time(instant: float, clock: Callable[[], float]) -> float:
     """``instant`` on ``clock`` as a ``time.perf_counter`` instant (HiGHS runs on the latter)."""
     return time.perf_counter() + (instant - clock())
@@ -881,8 +884,13 @@ def _run_until(h: highspy.Highs, give_up: float) -> bool:
         finally:
             finished.set()
 
-    threading.Thread(target=work, name="resettle-mip").start()
+    threading.Thread(target=work, name=_MIP_THREAD).start()
     return finished.wait(max(0.0, give_up - time.perf_counter()))
+
+
+def runs_left_behind() -> bool:
+    """Whether a MIP given up on (``_run_until``) is still running in this process."""
+    return any(t.name == _MIP_THREAD and t.is_alive() for t in threading.enumerate())
 
 
 def _returned_the_start(h: highspy.Highs, lp: highspy.HighsLp, start: FloatArray) -> bool:

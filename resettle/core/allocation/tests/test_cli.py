@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,22 @@ def test_the_limit_counts_from_the_process_start() -> None:
     age = float(proc.stdout)
     # start-up and the import took tens of milliseconds; a failed read of /proc gives ~0
     assert 0.001 < age < 60
+
+
+@pytest.mark.slow
+def test_the_command_does_not_wait_for_a_mip_left_behind(tmp_path: Path) -> None:
+    """The result is written in time and the process exits then, not when HiGHS ends."""
+    from resettle.core.allocation import write_problem
+    from resettle.core.allocation.tests.test_solver import _places_exactly_full
+
+    problem = _places_exactly_full()
+    problem_path = tmp_path / "p.json"
+    write_problem(problem, problem_path)
+    out = tmp_path / "r.json"
+    started = time.perf_counter()
+    proc = run("--problem", str(problem_path), "--out", str(out), "--time-limit", "3")
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(problem, result_from_dict(json.loads(out.read_text())))
+    assert json.loads(proc.stdout)["status"] == "feasible"
+    assert elapsed < 3.5  # 4.3-6.6 s when the exit waited for the MIP
