@@ -68,12 +68,16 @@ _HEURISTIC_EFFORT = 0.002
 _MIN_MIP_SECONDS = 0.05
 """A MIP always gets this much; steps that would get less are not started."""
 _MIP_GRACE_SECONDS = 0.03
-"""How long past its own stop a MIP is waited for before the solver goes on without it.
+"""How long past the solve's deadline (``give_up`` of ``_solve_mip``) a MIP is waited for
+before the solver goes on without it (``_run_until``; the time kept back for writing the
+answer up covers it).
 HiGHS honours its limit and interrupt only between steps; its root primal heuristics
 (line-search rounding with conflict propagation, the reduced-cost sub-MIP) run to their
 end, and took 5 s on a 6,000-column restricted MIP given 2.7 s (4,000 x 10, places short,
 a start within 2e-5 of the root bound).  Normally a MIP returns within 0.03 s of its stop
 (42 solves of 0.3-1.2 s on 3000 x 50: the whole solve at most 0.032 s past its deadline)."""
+_MIP_THREAD = "resettle-mip"
+"""The name of the threads MIPs run in (``_run_until``)."""
 _CHAINS_LEAVE = 2
 """Persons short of the bound at which the ejection chains stop."""
 _ROUTES_TO_BOUND_SECONDS = 1.5
@@ -858,8 +862,6 @@ def _run_mip(
         h.setSolution(sol)
     return h if _run_until(h, give_up + _MIP_GRACE_SECONDS) else None
 
-
-_MIP_THREAD = "resettle-mip"
 
 
 def _perf_time(instant: float, clock: Callable[[], float]) -> float:
