@@ -724,7 +724,8 @@ def _solve_mip(
     rel_gap: float,
     capacity: FloatArray | None = None,
     neighbourhood: bool = False,
-    give_up: float | None = None,
+    *,
+    give_up: float,
 ) -> _MipOutcome:
     """Binary program over ``cols`` only; rows for units, used capacities and persons.
 
@@ -733,8 +734,8 @@ def _solve_mip(
     symmetry (parallel tasks at every start): in the search the slow ones became rarer
     without it (mean 34 -> 22 ms on a sparse instance; the persons bound in 6 of 6 runs at
     1.9 s instead of 4 of 6), and elsewhere it could outlast the time limit (below).
-    ``give_up`` (a ``time.perf_counter`` instant, usually the solve's deadline): a run
-    still going then is left behind (``_run_until``); by default, its own stop.
+    ``give_up`` (a ``time.perf_counter`` instant: the solve's deadline): a run still going
+    then, or at its own stop if that is later, is left behind (``_run_until``).
     """
     n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
     units, dests = inst.col_unit[cols], inst.col_dest[cols]
@@ -793,7 +794,7 @@ def _solve_mip(
         values[start_cols] = 1.0
     stop = time.perf_counter() + max(_MIN_MIP_SECONDS, float(time_limit))
     presolve = not neighbourhood and cols.size <= _PRESOLVE_MAX_COLUMNS
-    give_up = stop if give_up is None else max(stop, give_up)
+    give_up = max(stop, give_up)
     h = _run_mip(lp, values, stop, seed, abs_gap, rel_gap, presolve, neighbourhood, give_up)
     if (
         h is not None and presolve and values is not None and time.perf_counter() < stop
