@@ -739,3 +739,11 @@ def test_a_restricted_mip_past_its_share_leaves_the_rest_to_the_search(
     assert "+lns(" in result.method
     for thread in [t for t in threading.enumerate() if t.name == "resettle-mip"]:
         thread.join(timeout=60)
+
+
+def test_a_narrowed_round_is_sized_by_the_last_rounds_pace() -> None:
+    """Half the time left at the last round's columns per second; nothing without a pace."""
+    assert solver._columns_that_fit((0.5, 4_000), 2.5) == 10_000
+    assert solver._columns_that_fit((0.5, 4_000), 0.25) == 1_000
+    assert solver._columns_that_fit((0.5, 4_000), -1.0) == 0
+    assert solver._columns_that_fit((0.0, 1), 3.0) == 0
