@@ -472,6 +472,19 @@ def test_whole_number_scores_give_a_whole_number_bound() -> None:
         assert result.bound_score >= result.score
 
 
+def _family_and_singles_on_a_budget() -> AllocationProblem:
+    """Two destinations with a budget of 1.5: a family (budget 1.5, score 10) fits only
+    at D1, three singles (budget 1, score 1) at either (see the test below)."""
+    budget = {"persons": 10, "budget": 1.5}
+    return AllocationProblem(
+        destinations=(Destination("D1", budget), Destination("D2", budget)),
+        cases=(
+            Case("F", 1, usage={"budget": 1.5}, scores={"D1": 10}),
+            *(Case(f"S{i}", 1, usage={"budget": 1}, scores={"D1": 1, "D2": 1}) for i in range(3)),
+        ),
+    )
+
+
 def test_score_bound_is_taken_at_the_persons_placed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A budget counted in fractions: the LP places 3 persons, no solution more than 2.
 
@@ -483,14 +496,7 @@ def test_score_bound_is_taken_at_the_persons_placed(monkeypatch: pytest.MonkeyPa
     whole-number grid.  Drawn as a line from the LP's 3 persons through its price of a
     person (17), it was 20.
     """
-    budget = {"persons": 10, "budget": 1.5}
-    problem = AllocationProblem(
-        destinations=(Destination("D1", budget), Destination("D2", budget)),
-        cases=(
-            Case("F", 1, usage={"budget": 1.5}, scores={"D1": 10}),
-            *(Case(f"S{i}", 1, usage={"budget": 1}, scores={"D1": 1, "D2": 1}) for i in range(3)),
-        ),
-    )
+    problem = _family_and_singles_on_a_budget()
     out_of_time = solver._MipOutcome(None, False, float("inf"), False)
     monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
     result = solve(problem, time_limit=5, seed=1)
@@ -530,14 +536,7 @@ def test_a_stopped_score_lp_at_the_persons_placed_still_gives_its_bound(
     Before, a stopped LP's bound was dropped and the line from the LP's 3 persons (20)
     stood (a budget counted in fractions on 3000 x 50 at 5 s: 24 % above the answer
     instead of 5.4 %)."""
-    budget = {"persons": 10, "budget": 1.5}
-    problem = AllocationProblem(
-        destinations=(Destination("D1", budget), Destination("D2", budget)),
-        cases=(
-            Case("F", 1, usage={"budget": 1.5}, scores={"D1": 10}),
-            *(Case(f"S{i}", 1, usage={"budget": 1}, scores={"D1": 1, "D2": 1}) for i in range(3)),
-        ),
-    )
+    problem = _family_and_singles_on_a_budget()
     out_of_time = solver._MipOutcome(None, False, float("inf"), False)
     monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
     statuses = _stop_lps_from(monkeypatch, call=4, pivots=2)
