@@ -472,6 +472,13 @@ def test_whole_number_scores_give_a_whole_number_bound() -> None:
         assert result.bound_score >= result.score
 
 
+def _every_mip_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every MIP comes back with nothing, as when out of time: only the LPs, the rounding
+    and the greedy steps decide the answer and its bounds."""
+    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
+    monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
+
+
 def _family_and_singles_on_a_budget() -> AllocationProblem:
     """Two destinations with a budget of 1.5: a family (budget 1.5, score 10) fits only
     at D1, three singles (budget 1, score 1) at either (see the test below)."""
@@ -497,8 +504,7 @@ def test_score_bound_is_taken_at_the_persons_placed(monkeypatch: pytest.MonkeyPa
     person (17), it was 20.
     """
     problem = _family_and_singles_on_a_budget()
-    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
-    monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
+    _every_mip_out_of_time(monkeypatch)
     result = solve(problem, time_limit=5, seed=1)
     assert_valid(problem, result)
     assert result.persons_placed == 2
@@ -537,8 +543,7 @@ def test_a_stopped_score_lp_at_the_persons_placed_still_gives_its_bound(
     stood (a budget counted in fractions on 3000 x 50 at 5 s: 24 % above the answer
     instead of 5.4 %)."""
     problem = _family_and_singles_on_a_budget()
-    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
-    monkeypatch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
+    _every_mip_out_of_time(monkeypatch)
     statuses = _stop_lps_from(monkeypatch, call=4, pivots=2)
     result = solve(problem, time_limit=5, seed=1)
     assert statuses == [highspy.HighsModelStatus.kIterationLimit]  # really stopped
@@ -555,9 +560,8 @@ def test_bounds_hold_with_lps_stopped_part_way(
     """Any LP from the ``call``-th on stopped after a few pivots, every MIP out of time:
     the bounds still hold against every assignment."""
     assume(brute_force(problem) is not None)
-    out_of_time = solver._MipOutcome(None, False, float("inf"), False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(solver, "_solve_mip", lambda *_a, **_k: out_of_time)
+        _every_mip_out_of_time(patch)
         _stop_lps_from(patch, call, pivots)
         result = solve(problem, time_limit=10, seed=2)
     assert_valid(problem, result)
@@ -668,6 +672,11 @@ def test_persons_first_weight_counts_a_household_whose_every_score_is_negative()
     assert both > b_alone
 
 
+def _wait_for_runs_left_behind() -> None:
+    for thread in [t for t in threading.enumerate() if t.name == solver._MIP_THREAD]:
+        thread.join(timeout=60)
+
+
 def _places_exactly_full() -> AllocationProblem:
     """4,000 households, 10 destinations, places for 60 % of the persons (two destinations
     with none): the restricted MIP starts within 2e-5 of its root bound, and HiGHS's root
@@ -708,8 +717,7 @@ def test_a_mip_that_ignores_its_time_limit_does_not_hold_up_the_answer() -> None
     assert_valid(problem, result)
     assert elapsed < 2.25  # the usual write-up margin, not the overrun
     assert solver.runs_left_behind()
-    for thread in [t for t in threading.enumerate() if t.name == "resettle-mip"]:
-        thread.join(timeout=60)
+    _wait_for_runs_left_behind()
     assert not solver.runs_left_behind()
 
 
@@ -736,8 +744,7 @@ def test_a_restricted_mip_past_its_share_leaves_the_rest_to_the_search(
     assert len(given_up_at) == 1
     assert returned_at - given_up_at[0] > 0.5
     assert "+lns(" in result.method
-    for thread in [t for t in threading.enumerate() if t.name == "resettle-mip"]:
-        thread.join(timeout=60)
+    _wait_for_runs_left_behind()
 
 
 def test_a_narrowed_round_is_sized_by_the_last_rounds_pace() -> None:
