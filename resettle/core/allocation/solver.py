@@ -68,7 +68,7 @@ _HEURISTIC_EFFORT = 0.002
 _MIN_MIP_SECONDS = 0.05
 """A MIP always gets this much; steps that would get less are not started."""
 _MIP_GRACE_SECONDS = 0.03
-"""How long past the solve's deadline (``give_up`` of ``_solve_mip``) a MIP is waited for
+"""How long past its give-up instant (``give_up`` of ``_solve_mip``) a MIP is waited for
 before the solver goes on without it (``_run_until``; the time kept back for writing the
 answer up covers it).
 HiGHS honours its limit and interrupt only between steps; its root primal heuristics
@@ -741,8 +741,9 @@ def _solve_mip(
     symmetry (parallel tasks at every start): in the search the slow ones became rarer
     without it (mean 34 -> 22 ms on a sparse instance; the persons bound in 6 of 6 runs at
     1.9 s instead of 4 of 6), and elsewhere it could outlast the time limit (below).
-    ``give_up`` (a ``time.perf_counter`` instant: the solve's deadline): a run still going
-    then, or at its own stop if that is later, is left behind (``_run_until``).
+    ``give_up`` (a ``time.perf_counter`` instant: the solve's deadline, or a little past
+    its share for a restricted MIP the search follows): a run still going then, or at its
+    own stop if that is later, is left behind (``_run_until``).
     """
     n_u, n_d, n_k = inst.n_units, len(inst.dest_ids), len(inst.dims)
     units, dests = inst.col_unit[cols], inst.col_dest[cols]
@@ -869,7 +870,6 @@ def _run_mip(
         sol.value_valid = True
         h.setSolution(sol)
     return h if _run_until(h, give_up + _MIP_GRACE_SECONDS) else None
-
 
 
 def _perf_time(instant: float, clock: Callable[[], float]) -> float:
@@ -1231,7 +1231,7 @@ def _optimise(
         if held_duals.bound < bound_at(persons_now):
             # stopped or not, its prices completed over every column bound every solution
             # with as many persons (a budget counted in fractions at 5 s: stopped 0.4 s in,
-            # 5.5 % above the answer, where the line from the LP's count stood at 24 %);
+            # 5.4-5.9 % above the answer, where the line from the LP's count stood at 24 %);
             # only a finished LP's prices guide the MIP below
             lines.append((held_duals, persons_now))
             if held_ok:
